@@ -1,0 +1,3 @@
+from polbot.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""Channel-neutral replies: light structured text plus buttons, as frozen data.
+
+Each channel renders these in its own way (HTML for Telegram, cards for Teams, JSON for
+the web chat, numbered options in the terminal). Nothing here knows a channel.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A run of text, optionally bold or a link (``https://...`` or ``mailto:...``)."""
+
+    text: str
+    bold: bool = False
+    link: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    spans: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BulletList:
+    items: tuple[tuple[Span, ...], ...]
+
+
+Block = Paragraph | BulletList
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    """A button: the label a user sees and the payload (at most 64 bytes) it sends back."""
+
+    label: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """One message to the user.
+
+    ``kind`` says what the reply is for metrics and logs (``menu``, ``page``, ``answer``,
+    ``doubtful``, ``fallback``, ``smalltalk``, ``help``, ``error``); ``page_id`` the page it
+    shows, if any.
+    """
+
+    blocks: tuple[Block, ...]
+    buttons: tuple[Button, ...] = ()
+    kind: str = "menu"
+    page_id: str | None = field(default=None)

@@ -1,0 +1,191 @@
+"""The typed, immutable model of the knowledge base.
+
+One YAML file is a :class:`KnowledgeFile`; the loader validates each file against it, checks
+the references between files, and assembles a :class:`KnowledgeBase`. Nothing downstream of
+the loader reads YAML.
+
+Every model forbids unknown keys and is frozen, so a typo in a key is an error and nobody
+can change the knowledge base after it was loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+# A text a person reads or writes: at least one character that is not white space.
+Text = Annotated[str, StringConstraints(pattern=r"\S")]
+# Stable ids of pages, themes and smalltalk intents: they appear in payloads and logs.
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
+
+HOME = "home"
+"""The ``theme`` value of pages that hang off the home menu instead of a theme."""
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Tool(_Frozen):
+    """An instrument or document the handbook names; the export lost the links."""
+
+    name: Text
+    description: Text | None = None
+    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+
+
+class ItemList(_Frozen):
+    """A titled list on a page, such as "Mogelijke partners"."""
+
+    title: Text
+    items: tuple[Text, ...] = Field(min_length=1)
+
+
+class Table(_Frozen):
+    """A table on a page, such as the extern/intern partners of signalering."""
+
+    title: Text | None = None
+    columns: tuple[Text, ...] = Field(min_length=1)
+    rows: tuple[tuple[str, ...], ...] = Field(min_length=1)
+
+
+class Page(_Frozen):
+    """One page of the handbook, as a chat answer shows it."""
+
+    id: Id
+    title: Text
+    theme: Id
+    """The id of the theme whose menu lists this page, or ``home``."""
+    summary: Text
+    """The short answer: one to three sentences in the handbook's words."""
+    text: tuple[Text, ...] = Field(min_length=1)
+    """The full text, one string per paragraph."""
+    lists: tuple[ItemList, ...] = ()
+    tables: tuple[Table, ...] = ()
+    tools: tuple[Tool, ...] = ()
+    sources: tuple[Text, ...] = ()
+    """Publications the page cites."""
+    related: tuple[Id, ...] = ()
+    """Ids of pages worth offering next to this one."""
+    questions: tuple[Text, ...] = Field(min_length=5, max_length=10)
+    """Example questions in the users' own words; the search engine learns from them."""
+
+
+class Theme(_Frozen):
+    """One of the handbook's four themes, with its pages in the handbook's order."""
+
+    id: Id
+    label: Text
+    """The label of the theme's button in the menu."""
+    intro: Text
+    pages: tuple[Id, ...] = Field(min_length=1)
+
+
+class MenuEntry(_Frozen):
+    """A button of the home menu: opens exactly one theme or one page."""
+
+    label: Text
+    theme: Id | None = None
+    page: Id | None = None
+
+
+class Home(_Frozen):
+    """The home menu and the pages that hang off it."""
+
+    title: Text
+    """The handbook's title."""
+    welcome: Text
+    """What the assistant says on /start: what it can do and how."""
+    menu: tuple[MenuEntry, ...] = Field(min_length=1)
+    pages: tuple[Id, ...] = Field(min_length=1)
+    """The pages whose ``theme`` is ``home``, in order."""
+
+
+class SmalltalkIntent(_Frozen):
+    """Greetings, thanks, goodbyes: recognised from examples, answered with a reply."""
+
+    id: Id
+    examples: tuple[Text, ...] = Field(min_length=1)
+    reply: Text
+
+
+class KnowledgeFile(_Frozen):
+    """What one YAML file of the knowledge folder may hold. Every section is optional."""
+
+    home: Home | None = None
+    theme: Theme | None = None
+    pages: tuple[Page, ...] = ()
+    synonyms: tuple[tuple[Text, ...], ...] = ()
+    """Groups of words and phrases that mean the same to a user of this handbook."""
+    abbreviations: dict[Text, Text] = Field(default_factory=dict)
+    """Abbreviation -> what it stands for (IVP -> Integraal Veiligheidsplan)."""
+    smalltalk: tuple[SmalltalkIntent, ...] = ()
+    messages: dict[Id, Text] = Field(default_factory=dict)
+    """Texts of the conversation (menus, fallback, help), by key."""
+
+
+class KnowledgeBase:
+    """The whole validated knowledge base; read-only.
+
+    Built by :func:`polbot.knowledge.load_knowledge`, which guarantees that every reference
+    resolves: every page is in exactly one menu, every theme has pages, and so on.
+    """
+
+    __slots__ = (
+        "_pages",
+        "_themes",
+        "abbreviations",
+        "home",
+        "messages",
+        "smalltalk",
+        "synonyms",
+    )
+
+    def __init__(
+        self,
+        *,
+        home: Home,
+        themes: tuple[Theme, ...],
+        pages: tuple[Page, ...],
+        synonyms: tuple[tuple[str, ...], ...],
+        abbreviations: Mapping[str, str],
+        smalltalk: tuple[SmalltalkIntent, ...],
+        messages: Mapping[str, str],
+    ) -> None:
+        self.home = home
+        self._themes = MappingProxyType({theme.id: theme for theme in themes})
+        self._pages = MappingProxyType({page.id: page for page in pages})
+        self.synonyms = synonyms
+        self.abbreviations = MappingProxyType(dict(abbreviations))
+        self.smalltalk = smalltalk
+        self.messages = MappingProxyType(dict(messages))
+
+    @property
+    def pages(self) -> tuple[Page, ...]:
+        """All pages: home pages first, then each theme's pages in the handbook's order."""
+        return tuple(self._pages.values())
+
+    @property
+    def themes(self) -> tuple[Theme, ...]:
+        """The themes in the order of the home menu."""
+        return tuple(self._themes.values())
+
+    def page(self, page_id: str) -> Page | None:
+        return self._pages.get(page_id)
+
+    def theme(self, theme_id: str) -> Theme | None:
+        return self._themes.get(theme_id)
+
+    def message(self, key: str, **fields: str) -> str:
+        """The conversation text ``key`` with ``{name}`` fields filled in.
+
+        >>> kb.message("fallback", email="VeiligheidsAlliantie@rotterdam.nl")  # doctest: +SKIP
+        """
+        try:
+            template = self.messages[key]
+        except KeyError:
+            raise KeyError(f"knowledge base has no message {key!r}") from None
+        return template.format(**fields) if fields else template

@@ -1,0 +1,45 @@
+"""What the search engine answers for one question (see the knowledge contract)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["answer", "smalltalk", "fallback"]
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A page the engine considers, with its confidence from 0 to 1."""
+
+    id: str
+    score: float
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    """The engine's decision for one question.
+
+    ``page_id`` is the answering page for ``answer`` and ``None`` otherwise;
+    ``smalltalk_id`` names the recognised intent for ``smalltalk``. ``candidates`` holds
+    the best pages, at most three, also for a fallback (they feed "Bedoelde u ...?").
+    ``doubtful`` marks an answer whose top page is not clearly ahead of the next ones.
+    """
+
+    question: str
+    kind: Kind
+    page_id: str | None
+    score: float
+    candidates: tuple[Candidate, ...]
+    smalltalk_id: str | None = None
+    doubtful: bool = False
+
+    def to_contract(self) -> dict[str, object]:
+        """The object ``polbot ask --json`` prints, exactly as the contract gives it."""
+        return {
+            "question": self.question,
+            "kind": self.kind,
+            "id": self.page_id,
+            "score": round(self.score, 4),
+            "candidates": [{"id": c.id, "score": round(c.score, 4)} for c in self.candidates],
+        }
