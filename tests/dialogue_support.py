@@ -65,7 +65,7 @@ def tiny_kb() -> KnowledgeBase:
             text=tuple(" ".join([LONG_SENTENCE] * 12) for _ in range(4)),
             related=("netwerk",),
         ),
-        _page("kort", "Een korte pagina", "signalering"),
+        _page("kort", "Een korte pagina", "signalering", summary="Tekst van Een korte pagina."),
     )
     return KnowledgeBase(
         home=Home(

@@ -99,6 +99,11 @@ def test_a_page_shows_everything_and_offers_related_back_and_home(assistant: Ass
     assert labels(reply)[2] == KB.message("button-back", theme="Signalering")
 
 
+def test_a_page_does_not_repeat_a_summary_its_text_already_says(assistant: Assistant) -> None:
+    reply = one(assistant, ButtonPress("p:kort"))
+    assert plain(reply) == "Een korte pagina\n\nTekst van Een korte pagina."
+
+
 def test_a_home_page_goes_back_to_the_home_menu_only(assistant: Assistant) -> None:
     reply = one(assistant, Command("contact"))
     assert (reply.kind, reply.page_id, payloads_of(reply)) == ("page", "contact", ["home"])

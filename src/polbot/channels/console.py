@@ -44,7 +44,8 @@ def chat(args: argparse.Namespace) -> int:
     try:
         kb = load_knowledge(args.kb or default_knowledge_dir())
     except KnowledgeError as exc:
-        print(str(exc), file=sys.stderr)
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
         return 1
     return converse(kb, Assistant(kb, Engine(kb)), read=input, out=sys.stdout)
 

@@ -230,7 +230,7 @@ class Assistant:
         """
         continued = _heading(self._kb.message("page-continued", title=page.title))
         limit = PART_LIMIT - len(plain_blocks((continued,))) - 2
-        units: list[tuple[Block, ...]] = [(_heading(page.title), *_prose(page.summary))]
+        units: list[tuple[Block, ...]] = [(_heading(page.title), *_summary_unless_in_text(page))]
         for paragraph in page.text:
             sentences = _SENTENCE_END.split(" ".join(paragraph.split()))
             for group in _grouped(sentences, lambda g: len(" ".join(g)), limit):
@@ -250,6 +250,17 @@ class Assistant:
         groups = _grouped(units, lambda g: len(plain_blocks(_flat(g))), limit)
         first, *rest = (_flat(group) for group in groups)
         return (first, *((continued, *part) for part in rest))
+
+
+def _summary_unless_in_text(page: Page) -> tuple[Paragraph, ...]:
+    """The summary, unless the full text already says it word for word.
+
+    Summaries are mostly the handbook's own opening sentences; repeating them right above
+    the same sentences would only make the page longer.
+    """
+    text = " ".join(" ".join(page.text).split())
+    sentences = _SENTENCE_END.split(" ".join(page.summary.split()))
+    return () if all(sentence in text for sentence in sentences) else _prose(page.summary)
 
 
 def _heading(text: str) -> Paragraph:
