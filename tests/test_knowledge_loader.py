@@ -79,6 +79,11 @@ BROKEN: dict[str, tuple[list[Edit], list[str], str]] = {
         ["kb/preventie-en-repressie.yaml:11: pages[0].title"],
         "must be text, not the number 2024; put it in quotes",
     ),
+    "text read as a mapping": (
+        [(PREVENTIE, "      - Investeer in contact", "      - Investeer: in contact")],
+        ["kb/preventie-en-repressie.yaml:16: pages[0].text[1]"],
+        "must be text, not a mapping (YAML reads 'a: b' as a key and a value); put the text",
+    ),
     "duplicate page id": (
         [("signalering.yaml", "intern?\n", "intern?\n" + NETWERKEN_AGAIN)],
         ["kb/signalering.yaml:32: pages[1].id"],
