@@ -9,9 +9,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from polbot.cli import main
@@ -78,6 +81,11 @@ BROKEN: dict[str, tuple[list[Edit], list[str], str]] = {
         [(PREVENTIE, "    title: Preventie\n", "    title: 2024\n")],
         ["kb/preventie-en-repressie.yaml:11: pages[0].title"],
         "must be text, not the number 2024; put it in quotes",
+    ),
+    "text read as a mapping": (
+        [(PREVENTIE, "      - Investeer in contact", "      - Investeer: in contact")],
+        ["kb/preventie-en-repressie.yaml:16: pages[0].text[1]"],
+        "must be text, not a mapping (YAML reads 'a: b' as a key and a value); put the text",
     ),
     "duplicate page id": (
         [("signalering.yaml", "intern?\n", "intern?\n" + NETWERKEN_AGAIN)],
@@ -296,6 +304,31 @@ def test_a_file_that_is_not_utf8_names_its_line(in_tmp: Path) -> None:
     assert [str(p) for p in caught.value.problems] == [
         "kb/messages.yaml:2: the file is not UTF-8 text; save it as UTF-8"
     ]
+
+
+YAML_BITS = [*"ab:-[]{}&*!|>'\"#%@`,?~<=\\ \t\x00", ": ", "- ", "id", "pages", "theme", "home"]
+YAML_BITS += ["!!set", "<<", "&a", "*a", "!!binary", "2024-13-40", "\ufeff", "\xe9", "yes", "3"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    line=st.integers(min_value=0, max_value=40),
+    text=st.lists(st.sampled_from(YAML_BITS), max_size=30).map("".join),
+)
+def test_any_garbled_line_gives_problems_not_a_crash(line: int, text: str) -> None:
+    """Whatever an editor types on a line, the answer is a KnowledgeError with places."""
+    with tempfile.TemporaryDirectory() as tmp:
+        kb = Path(tmp, make_kb(Path(tmp)))
+        path = kb / PREVENTIE
+        lines = path.read_text(encoding="utf-8").splitlines()
+        indent = lines[line][: len(lines[line]) - len(lines[line].lstrip())]
+        lines[line] = indent + text
+        path.write_text("\n".join(lines), encoding="utf-8")
+        try:
+            load_knowledge(kb)
+        except KnowledgeError as exc:
+            assert exc.problems
+            assert all(problem.line and problem.file.endswith(".yaml") for problem in exc.problems)
 
 
 def test_the_console_script_validates(in_tmp: Path) -> None:

@@ -67,6 +67,9 @@ def read_source(path: Path, file: str) -> tuple[Source | None, list[Problem]]:
         return _Walker(loader, file).source(root)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(file, exc)]
+    except yaml.reader.ReaderError as exc:  # a control character, which YAML forbids
+        line = text.count("\n", 0, exc.position) + 1
+        return None, [Problem(file, line, "", f"YAML syntax error: {exc.reason}")]
     finally:
         loader.dispose()
 
