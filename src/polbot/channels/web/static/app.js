@@ -157,7 +157,7 @@
       status.hidden = true;
     }
     if (first) {
-      first.scrollIntoView({ block: "nearest" });
+      first.scrollIntoView({ block: "start" });
       if (moveFocus) {
         // After a click the old buttons are history: continue from the new reply.
         first.focus();
