@@ -172,8 +172,8 @@ class Assistant:
         intent = next((i for i in self._kb.smalltalk if i.id == result.smalltalk_id), None)
         if intent is None:
             return self._fallback(result)
-        blocks = (*markup.parse(intent.reply), *self._message("smalltalk-menu"))
-        return Reply(blocks, (self._home_button(),), kind="smalltalk")
+        # The home menu's buttons are the pointer onward: one press less than "Hoofdmenu".
+        return self._home(markup.parse(intent.reply), kind="smalltalk")
 
     def _help(self, lead: tuple[Block, ...] = ()) -> Reply:
         buttons = [self._home_button()]
