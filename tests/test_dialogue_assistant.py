@@ -63,7 +63,7 @@ def payloads_of(reply: Reply) -> list[str]:
 HOME_BUTTONS = ["t:signalering", "p:definitie", "p:contact"]
 
 
-@pytest.mark.parametrize("command", ["start", "menu", "/menu", " START "])
+@pytest.mark.parametrize("command", ["start", "menu", "/menu", " START ", "start@polbot_bot"])
 def test_start_and_menu_show_the_home_menu(assistant: Assistant, command: str) -> None:
     reply = one(assistant, Command(command))
     assert (reply.kind, payloads_of(reply)) == ("menu", HOME_BUTTONS)

@@ -7,9 +7,11 @@ Each test plays a few user turns and reads the transcript as a conversation:
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from dialogue_support import converse
-from polbot.dialogue import Assistant, ButtonPress, Reply, Span
+from polbot.dialogue import Assistant, ButtonPress, Reply, Span, TextMessage
 from polbot.knowledge import KnowledgeBase, load_knowledge
 from polbot.paths import default_knowledge_dir
 from polbot.search import Engine
@@ -144,3 +146,12 @@ def test_odd_messages_get_a_helpful_reply_that_does_not_echo_them(
     bot_text = "\n".join(line for line in text.splitlines() if line.startswith("<"))
     assert "xxxxxxxxxx" not in bot_text
     assert "script" not in bot_text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(max_size=600))
+def test_any_text_gets_a_reply_with_buttons_from_the_real_engine(
+    assistant: Assistant, text: str
+) -> None:
+    (reply,) = assistant.handle(TextMessage(text))
+    assert reply.blocks and reply.buttons

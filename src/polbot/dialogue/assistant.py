@@ -65,7 +65,8 @@ class Assistant:
     # --- events -----------------------------------------------------------------------
 
     def _command(self, name: str) -> Reply:
-        command = name.strip().lower().removeprefix("/")
+        # Group chats address commands to a bot: "/start@polbot" is "start".
+        command = name.strip().lower().removeprefix("/").partition("@")[0]
         if command == "start":
             return self._home(markup.parse(self._kb.home.welcome))
         if command == "menu":
