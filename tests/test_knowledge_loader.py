@@ -160,6 +160,11 @@ BROKEN: dict[str, tuple[list[Edit], list[str], str]] = {
         ["kb/home.yaml:10: home.menu[2]"],
         "a menu entry opens exactly one thing: give either theme: or page:",
     ),
+    "menu entry with neither a theme nor a page": (
+        [("home.yaml", "      page: inleiding\n", "")],
+        ["kb/home.yaml:10: home.menu[2]"],
+        "a menu entry opens exactly one thing: give either theme: or page:",
+    ),
     "YAML syntax error": (
         [(PREVENTIE, "    title: Preventie\n", "    title: Preventie: de basis\n")],
         ["kb/preventie-en-repressie.yaml:11:21"],
