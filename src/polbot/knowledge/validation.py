@@ -51,8 +51,7 @@ def _message(error: ErrorDetails, loc: tuple[str | int, ...]) -> str:
     if kind == "string_type":
         if value is None:
             return "must not be empty"
-        hint = "; put it in quotes" if isinstance(value, bool | int | float) else ""
-        return f"must be text, not {_describe(value)}{hint}"
+        return f"must be text, not {_describe(value)}{_quote_hint(value)}"
     if kind == "string_pattern_mismatch":
         return _pattern_message(ctx["pattern"], value)
     if kind == "too_short":
@@ -111,6 +110,15 @@ def _model_in(annotation: Any) -> type[BaseModel]:
             except LookupError:
                 continue
     raise LookupError(f"no model in {annotation!r}")
+
+
+def _quote_hint(value: object) -> str:
+    """Why YAML read an editor's text as something else, and the fix."""
+    if isinstance(value, bool | int | float):
+        return "; put it in quotes"
+    if isinstance(value, dict):
+        return " (YAML reads 'a: b' as a key and a value); put the text in quotes"
+    return ""
 
 
 def _describe(value: object) -> str:
