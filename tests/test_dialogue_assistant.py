@@ -221,7 +221,7 @@ def test_a_forged_or_outdated_payload_gets_a_polite_home_menu(
     assert not payload or payload not in record.getMessage()
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
+@pytest.mark.parametrize("text", ["", "   ", "\n\t ", None])
 def test_an_empty_message_gets_help_and_the_menu_without_a_search(
     assistant: Assistant, engine: FakeEngine, text: str
 ) -> None:

@@ -102,7 +102,7 @@ class Assistant:
         return self._invalid()
 
     def _question(self, text: str) -> Reply:
-        question = text.strip()
+        question = text.strip() if isinstance(text, str) else ""
         if not question:
             return self._home(self._message("empty-question"), kind="help")
         if len(question) > MAX_QUESTION_CHARS:
