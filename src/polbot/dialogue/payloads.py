@@ -65,7 +65,7 @@ class InvalidPayload:
 Target = OpenHome | OpenTheme | OpenPage | OpenAction | InvalidPayload
 
 
-def parse(payload: str) -> Target:
+def parse(payload: object) -> Target:
     """What ``payload`` opens.
 
     >>> parse("p:capaciteit:2")
