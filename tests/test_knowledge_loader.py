@@ -160,6 +160,11 @@ BROKEN: dict[str, tuple[list[Edit], list[str], str]] = {
         ["kb/home.yaml:10: home.menu[2]"],
         "a menu entry opens exactly one thing: give either theme: or page:",
     ),
+    "menu entry with neither a theme nor a page": (
+        [("home.yaml", "      page: inleiding\n", "")],
+        ["kb/home.yaml:10: home.menu[2]"],
+        "a menu entry opens exactly one thing: give either theme: or page:",
+    ),
     "YAML syntax error": (
         [(PREVENTIE, "    title: Preventie\n", "    title: Preventie: de basis\n")],
         ["kb/preventie-en-repressie.yaml:11:21"],
@@ -190,6 +195,11 @@ BROKEN: dict[str, tuple[list[Edit], list[str], str]] = {
         [("extra.yaml", "", SECOND_HOME)],
         ["kb/home.yaml:2: home"],
         "duplicate section 'home': first at kb/extra.yaml:1",
+    ),
+    "no home menu": (
+        [("home.yaml", (BASE / "home.yaml").read_text(encoding="utf-8").split("\n\n")[0], "#")],
+        ["kb", "kb/home.yaml:4: pages[0].id"],
+        "no file has a home: section (the home menu)",
     ),
     "duplicate message key across files": (
         [("messages-web.yaml", "", "messages:\n  menu: Kies.\n")],
@@ -329,6 +339,23 @@ def test_any_garbled_line_gives_problems_not_a_crash(line: int, text: str) -> No
         except KnowledgeError as exc:
             assert exc.problems
             assert all(problem.line and problem.file.endswith(".yaml") for problem in exc.problems)
+
+
+def test_an_unreadable_file_is_named(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The suite runs as root, who reads any file: so the refusal is simulated.
+    real_read = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "language.yaml":
+            raise PermissionError(13, "Permission denied")
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(make_kb(in_tmp))
+    assert [str(p) for p in caught.value.problems] == [
+        "kb/language.yaml: cannot read the file: Permission denied"
+    ]
 
 
 def test_the_console_script_validates(in_tmp: Path) -> None:

@@ -22,7 +22,7 @@ _SECTIONS = ", ".join(f"{name}:" for name in KnowledgeFile.model_fields)
 def validate_file(source: Source) -> tuple[KnowledgeFile | None, list[Problem]]:
     """The file as a :class:`KnowledgeFile`, or ``None`` and every schema error in it."""
     if not isinstance(source.data, dict):
-        found = "empty" if source.data is None else f"{_describe(source.data)}"
+        found = "empty" if source.data is None else _describe(source.data)
         message = f"the file is {found}; a knowledge file is a mapping of sections ({_SECTIONS})"
         return None, [source.problem((), message)]
     try:
