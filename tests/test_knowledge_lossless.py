@@ -190,3 +190,16 @@ def test_no_evaluation_question_is_copied_into_the_knowledge_base(pages):
     dev = {_plain(item["q"]) for item in yaml.safe_load(DEV_QUESTIONS.read_text("utf-8"))}
     copied = [q for page in pages.values() for q in page.questions if _plain(q) in dev]
     assert copied == []
+
+
+def test_every_summary_is_one_to_three_sentences_in_the_handbooks_own_words(pages, source):
+    handbook = source_sentences(source)
+    for page in pages.values():
+        sentences = split_sentences(" ".join(page.summary.split()))
+        assert 1 <= len(sentences) <= 3, page.id
+        # A summary may end a handbook sentence early, never reword it.
+        assert missing_sentences([s.rstrip(".") for s in sentences], handbook) == (), page.id
+
+
+def test_every_page_has_eight_to_ten_example_questions(pages):
+    assert {p.id: len(p.questions) for p in pages.values() if not 8 <= len(p.questions) <= 10} == {}
