@@ -65,7 +65,8 @@ class Assistant:
     # --- events -----------------------------------------------------------------------
 
     def _command(self, name: str) -> Reply:
-        command = name.strip().lower().removeprefix("/")
+        # Group chats address commands to a bot: "/start@polbot" is "start".
+        command = name.strip().lower().removeprefix("/").partition("@")[0]
         if command == "start":
             return self._home(markup.parse(self._kb.home.welcome))
         if command == "menu":
@@ -172,8 +173,8 @@ class Assistant:
         intent = next((i for i in self._kb.smalltalk if i.id == result.smalltalk_id), None)
         if intent is None:
             return self._fallback(result)
-        blocks = (*markup.parse(intent.reply), *self._message("smalltalk-menu"))
-        return Reply(blocks, (self._home_button(),), kind="smalltalk")
+        # The home menu's buttons are the pointer onward: one press less than "Hoofdmenu".
+        return self._home(markup.parse(intent.reply), kind="smalltalk")
 
     def _help(self, lead: tuple[Block, ...] = ()) -> Reply:
         buttons = [self._home_button()]
@@ -230,7 +231,7 @@ class Assistant:
         """
         continued = _heading(self._kb.message("page-continued", title=page.title))
         limit = PART_LIMIT - len(plain_blocks((continued,))) - 2
-        units: list[tuple[Block, ...]] = [(_heading(page.title), *_prose(page.summary))]
+        units: list[tuple[Block, ...]] = [(_heading(page.title), *_summary_unless_in_text(page))]
         for paragraph in page.text:
             sentences = _SENTENCE_END.split(" ".join(paragraph.split()))
             for group in _grouped(sentences, lambda g: len(" ".join(g)), limit):
@@ -250,6 +251,17 @@ class Assistant:
         groups = _grouped(units, lambda g: len(plain_blocks(_flat(g))), limit)
         first, *rest = (_flat(group) for group in groups)
         return (first, *((continued, *part) for part in rest))
+
+
+def _summary_unless_in_text(page: Page) -> tuple[Paragraph, ...]:
+    """The summary, unless the full text already says it word for word.
+
+    Summaries are mostly the handbook's own opening sentences; repeating them right above
+    the same sentences would only make the page longer.
+    """
+    text = " ".join(" ".join(page.text).split())
+    sentences = _SENTENCE_END.split(" ".join(page.summary.split()))
+    return () if all(sentence in text for sentence in sentences) else _prose(page.summary)
 
 
 def _heading(text: str) -> Paragraph:
