@@ -1,0 +1,115 @@
+"""The Telegram webhook inside ``polbot serve``: ``POST {webhook_path}`` on the server's app.
+
+Telegram sends each update to the public URL with the secret given in ``setWebhook`` in the
+``X-Telegram-Bot-Api-Secret-Token`` header; a request without the right secret gets 403
+and never reaches the bot. Accepted updates go on the PTB application's update queue (the
+application runs without an updater, as in PTB's ``customwebhookbot`` example) and the
+request is answered at once; the replies go out through the Bot API.
+
+Unlike polling, a webhook scales out: every replica registers the same URL and secret on
+start, and any replica can answer any update because the assistant keeps no state.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import re
+
+from aiohttp import web
+from telegram import Update
+from telegram.ext import Application
+
+from polbot.channels.telegram.bot import (
+    ALLOWED_UPDATES,
+    ChannelHandler,
+    build_application,
+    start_bot,
+)
+from polbot.channels.telegram.errors import TelegramSetupError
+from polbot.server.config import TelegramSettings
+
+log = logging.getLogger("polbot.telegram")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+APPLICATION = web.AppKey("polbot.telegram.application", Application)
+"""The PTB application the webhook feeds, for whoever needs its bot."""
+
+# What Telegram accepts as a secret token.
+_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def mount(app: web.Application, handler: ChannelHandler, settings: TelegramSettings) -> None:
+    """Serve the Telegram webhook on ``app`` and register it with Telegram on start-up.
+
+    ``settings`` is the ``channels.telegram`` section of the configuration: ``bot_token``
+    and ``webhook_secret`` (secrets), ``public_url``, ``webhook_path``, ``api_base_url``.
+    Raises :class:`TelegramSetupError` for a missing or malformed token, secret or URL.
+    """
+    token = settings.bot_token.get_secret_value() if settings.bot_token else None
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    if not secret or not _SECRET.match(secret):
+        raise TelegramSetupError(
+            "TELEGRAM_WEBHOOK_SECRET must be set to 1 to 256 letters, digits, '_' or '-' "
+            "for the Telegram webhook"
+        )
+    if not settings.public_url:
+        raise TelegramSetupError(
+            "public_url must be set for the Telegram webhook: the https address at which "
+            "Telegram reaches this server"
+        )
+    path = settings.webhook_path
+    application = build_application(
+        handler, token=token, base_url=settings.api_base_url, webhook=True
+    )
+    app[APPLICATION] = application
+
+    async def start(_app: web.Application) -> None:
+        await start_bot(application, handler)
+        await application.bot.set_webhook(
+            url=settings.public_url + path,
+            secret_token=secret,
+            allowed_updates=ALLOWED_UPDATES,
+        )
+        await application.start()
+        log.info("telegram webhook registered", extra={"channel": "telegram", "path": path})
+
+    async def stop(_app: web.Application) -> None:
+        # The webhook stays registered: other replicas, or this one restarted, take over.
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+
+    app.on_startup.append(start)
+    app.on_cleanup.append(stop)
+    app.router.add_post(path, _Receiver(application, handler, secret).receive)
+
+
+class _Receiver:
+    """The webhook route: checks the secret, then hands the update to the application."""
+
+    def __init__(self, application: Application, handler: ChannelHandler, secret: str) -> None:
+        self._application = application
+        self._handler = handler
+        self._secret = secret.encode()
+
+    async def receive(self, request: web.Request) -> web.Response:
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if not hmac.compare_digest(given, self._secret):
+            self._handler.reject("missing or wrong telegram webhook secret")
+            return web.Response(status=403)
+        try:
+            data = await request.json()
+            update = Update.de_json(data, self._application.bot) if _is_update(data) else None
+        except (ValueError, TypeError, KeyError) as exc:
+            self._handler.reject(f"telegram update does not parse ({type(exc).__name__})")
+            return web.Response(status=400)
+        if update is None:
+            self._handler.reject("telegram update without update_id")
+            return web.Response(status=400)
+        await self._application.update_queue.put(update)
+        return web.Response(status=200)
+
+
+def _is_update(data: object) -> bool:
+    return isinstance(data, dict) and isinstance(data.get("update_id"), int)
