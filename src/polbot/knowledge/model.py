@@ -14,12 +14,23 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+TEXT_PATTERN = r"\S"
+ID_PATTERN = r"^[a-z0-9-]+$"
+URL_PATTERN = r"^https?://\S+$"
 
 # A text a person reads or writes: at least one character that is not white space.
-Text = Annotated[str, StringConstraints(pattern=r"\S")]
+Text = Annotated[str, StringConstraints(pattern=TEXT_PATTERN)]
 # Stable ids of pages, themes and smalltalk intents: they appear in payloads and logs.
-Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9-]+$")]
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
 
 HOME = "home"
 """The ``theme`` value of pages that hang off the home menu instead of a theme."""
@@ -34,7 +45,7 @@ class Tool(_Frozen):
 
     name: Text
     description: Text | None = None
-    url: Annotated[str, StringConstraints(pattern=r"^https?://\S+$")] | None = None
+    url: Annotated[str, StringConstraints(pattern=URL_PATTERN)] | None = None
 
 
 class ItemList(_Frozen):
@@ -73,6 +84,12 @@ class Page(_Frozen):
     questions: tuple[Text, ...] = Field(min_length=5, max_length=10)
     """Example questions in the users' own words; the search engine learns from them."""
 
+    @model_validator(mode="after")
+    def _not_related_to_itself(self) -> Page:
+        if self.id in self.related:
+            raise ValueError(f"page {self.id!r} lists itself as related")
+        return self
+
 
 class Theme(_Frozen):
     """One of the handbook's four themes, with its pages in the handbook's order."""
@@ -83,6 +100,13 @@ class Theme(_Frozen):
     intro: Text
     pages: tuple[Id, ...] = Field(min_length=1)
 
+    @field_validator("id")
+    @classmethod
+    def _not_home(cls, value: str) -> str:
+        if value == HOME:
+            raise ValueError(f"{HOME!r} is reserved for the home menu; a theme needs another id")
+        return value
+
 
 class MenuEntry(_Frozen):
     """A button of the home menu: opens exactly one theme or one page."""
@@ -90,6 +114,12 @@ class MenuEntry(_Frozen):
     label: Text
     theme: Id | None = None
     page: Id | None = None
+
+    @model_validator(mode="after")
+    def _opens_one_thing(self) -> MenuEntry:
+        if (self.theme is None) == (self.page is None):
+            raise ValueError("a menu entry opens exactly one thing: give either theme: or page:")
+        return self
 
 
 class Home(_Frozen):
@@ -155,13 +185,21 @@ class KnowledgeBase:
         smalltalk: tuple[SmalltalkIntent, ...],
         messages: Mapping[str, str],
     ) -> None:
-        self.home = home
-        self._themes = MappingProxyType({theme.id: theme for theme in themes})
-        self._pages = MappingProxyType({page.id: page for page in pages})
-        self.synonyms = synonyms
-        self.abbreviations = MappingProxyType(dict(abbreviations))
-        self.smalltalk = smalltalk
-        self.messages = MappingProxyType(dict(messages))
+        # object.__setattr__: __setattr__ below forbids assignment once the object exists.
+        set_ = object.__setattr__
+        set_(self, "home", home)
+        set_(self, "_themes", MappingProxyType({theme.id: theme for theme in themes}))
+        set_(self, "_pages", MappingProxyType({page.id: page for page in pages}))
+        set_(self, "synonyms", synonyms)
+        set_(self, "abbreviations", MappingProxyType(dict(abbreviations)))
+        set_(self, "smalltalk", smalltalk)
+        set_(self, "messages", MappingProxyType(dict(messages)))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"the knowledge base is read-only; cannot set {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"the knowledge base is read-only; cannot delete {name!r}")
 
     @property
     def pages(self) -> tuple[Page, ...]:
