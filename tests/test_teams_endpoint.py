@@ -16,7 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from polbot.channels.teams.endpoint import mount
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.replies import Button, Paragraph, Reply, Span
-from teams_fakes import (
+from teams_support import (
     BOT_ID,
     FakeConnector,
     activity,
