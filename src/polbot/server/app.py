@@ -1,0 +1,120 @@
+"""The composition root: configuration -> knowledge -> engine -> assistant -> channels.
+
+:func:`create_app` wires the real parts together; :func:`build_app` takes them ready-made
+(tests pass their own). One :class:`aiohttp.web.Application` serves every enabled channel,
+the probes and the metrics, with security headers on every response.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from aiohttp import web
+
+from polbot.knowledge.model import KnowledgeBase
+from polbot.server.config import Settings
+from polbot.server.metrics import Metrics
+from polbot.server.observe import Handler, observe
+
+log = logging.getLogger("polbot.server")
+
+SETTINGS = web.AppKey("polbot.settings", Settings)
+METRICS = web.AppKey("polbot.metrics", Metrics)
+KNOWLEDGE = web.AppKey("polbot.knowledge", KnowledgeBase)
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "connect-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+}
+"""Sent with every response: the page loads nothing from elsewhere and runs no inline code."""
+
+# Channels written elsewhere, mounted only when enabled: module with mount(app, handler, settings).
+_PLATFORM_CHANNELS = {
+    "telegram": "polbot.channels.telegram.webhook",
+    "teams": "polbot.channels.teams.endpoint",
+}
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The server for ``settings``: loads the knowledge base and builds the assistant.
+
+    Raises :class:`polbot.knowledge.KnowledgeError` for a broken knowledge base.
+    """
+    # Imported here so that `polbot config` does not pay for the engine.
+    from polbot.dialogue import Assistant
+    from polbot.knowledge import load_knowledge
+    from polbot.search import Engine
+
+    kb = load_knowledge(settings.knowledge_dir)
+    return build_app(settings, kb, Assistant(kb, Engine(kb)))
+
+
+def build_app(
+    settings: Settings,
+    kb: KnowledgeBase,
+    assistant: Handler,
+    metrics: Metrics | None = None,
+) -> web.Application:
+    """One application with the probes, ``/metrics`` and every enabled channel."""
+    metrics = metrics or Metrics()
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app[METRICS] = metrics
+    app[KNOWLEDGE] = kb
+    readiness = _Readiness()
+    app.on_startup.append(readiness.started)
+    app.on_shutdown.append(readiness.stopping)
+    app.on_response_prepare.append(_security_headers)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/readyz", readiness.probe)
+    app.router.add_get("/metrics", _metrics)
+
+    if settings.channels.web.enabled:
+        from polbot.channels import web as web_channel
+
+        web_channel.mount(app, observe(assistant, "web", metrics, kb))
+    for channel, module in _PLATFORM_CHANNELS.items():
+        channel_settings = getattr(settings.channels, channel)
+        if channel_settings.enabled:
+            mount = importlib.import_module(module).mount
+            mount(app, observe(assistant, channel, metrics, kb), channel_settings)
+    return app
+
+
+class _Readiness:
+    """Ready between start-up and the start of shutdown: a balancer stops sending early."""
+
+    def __init__(self) -> None:
+        self.ready = False
+
+    async def started(self, _app: web.Application) -> None:
+        self.ready = True
+
+    async def stopping(self, _app: web.Application) -> None:
+        self.ready = False
+
+    async def probe(self, _request: web.Request) -> web.Response:
+        if self.ready:
+            return web.json_response({"status": "ready"})
+        return web.json_response({"status": "not ready"}, status=503)
+
+
+async def _healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    metrics = request.app[METRICS]
+    return web.Response(body=metrics.exposition(), headers={"Content-Type": metrics.content_type})
+
+
+async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.update(SECURITY_HEADERS)
+    if request.path.startswith("/api/"):
+        response.headers["Cache-Control"] = "no-store"

@@ -1,0 +1,252 @@
+"""The server's configuration: a YAML file of defaults, overridden by the environment.
+
+Sources, later ones win:
+
+1. the model's defaults;
+2. the file (``config/polbot.yaml``, ``POLBOT_CONFIG`` or ``--config``);
+3. the platforms' own environment names for non-secret settings
+   (``TELEGRAM_API_BASE_URL``, ``CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID``,
+   ``POLBOT_TEAMS_ANONYMOUS``, ...);
+4. ``POLBOT_<KEY>`` for every key, ``__`` between nested keys (``POLBOT_PORT``,
+   ``POLBOT_CHANNELS__TELEGRAM__ENABLED``).
+
+Secrets come from their own environment variables only (:data:`SECRETS`); a secret in the
+file or in a ``POLBOT_`` variable is an error, so nobody commits a token by accident.
+Every problem is a :class:`ConfigError` that names its source and field.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+
+from polbot.paths import default_config_file, default_knowledge_dir
+
+ENV_PREFIX = "POLBOT_"
+
+_TEAMS_ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+
+SECRETS: dict[tuple[str, ...], str] = {
+    ("channels", "telegram", "bot_token"): "TELEGRAM_BOT_TOKEN",
+    ("channels", "telegram", "webhook_secret"): "TELEGRAM_WEBHOOK_SECRET",
+    (
+        "channels",
+        "teams",
+        "client_secret",
+    ): f"{_TEAMS_ENV}CLIENTSECRET",
+}
+"""Secret setting -> the only environment variable it is read from."""
+
+ALIASES: dict[str, tuple[str, ...]] = {
+    "TELEGRAM_API_BASE_URL": ("channels", "telegram", "api_base_url"),
+    f"{_TEAMS_ENV}CLIENTID": ("channels", "teams", "app_id"),
+    f"{_TEAMS_ENV}TENANTID": ("channels", "teams", "tenant_id"),
+    "POLBOT_TEAMS_ANONYMOUS": ("channels", "teams", "anonymous"),
+}
+"""Environment names the platforms' SDKs and docs use -> the setting they fill."""
+
+NOT_SETTINGS = frozenset({"POLBOT_CONFIG", *ALIASES})
+"""``POLBOT_`` variables that are not ``POLBOT_<KEY>`` overrides."""
+
+UrlPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9/_.-]*$")]
+# Kept as written (pydantic's URL types would add a "/" and escape a "{token}" placeholder).
+HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+\S*$")]
+PublicUrl = Annotated[HttpUrl, AfterValidator(lambda url: url.rstrip("/"))]
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the source and the field."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class WebSettings(_Section):
+    enabled: bool = True
+
+
+class TelegramSettings(_Section):
+    enabled: bool = False
+    webhook_path: UrlPath = "/telegram/webhook"
+    api_base_url: HttpUrl = "https://api.telegram.org/bot"
+    public_url: PublicUrl | None = None
+    """Filled from the top-level ``public_url`` unless set here; builds the webhook URL."""
+    bot_token: SecretStr | None = None
+    webhook_secret: SecretStr | None = None
+
+
+class TeamsSettings(_Section):
+    enabled: bool = False
+    path: UrlPath = "/api/messages"
+    app_id: str | None = None
+    tenant_id: str | None = None
+    anonymous: bool = False
+    """Accept requests without a token: for local development only."""
+    client_secret: SecretStr | None = None
+
+    @model_validator(mode="after")
+    def _switched_on_by_credentials(self) -> TeamsSettings:
+        # The brief: Teams is also on when an app id is set or anonymous mode is asked for.
+        if not self.enabled and (self.app_id or self.anonymous):
+            return self.model_copy(update={"enabled": True})
+        return self
+
+
+class ChannelSettings(_Section):
+    web: WebSettings = WebSettings()
+    telegram: TelegramSettings = TelegramSettings()
+    teams: TeamsSettings = TeamsSettings()
+
+
+class Settings(_Section):
+    """The validated, effective configuration of one server process."""
+
+    host: str = "0.0.0.0"
+    port: int = Field(default=8080, ge=0, le=65535)
+    knowledge_dir: Path = Field(default_factory=default_knowledge_dir)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    access_log: bool = False
+    public_url: PublicUrl | None = None
+    """Where users and platforms reach this server, without a trailing ``/``."""
+    max_body_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
+    shutdown_timeout: float = Field(default=10.0, ge=0, le=300)
+    channels: ChannelSettings = ChannelSettings()
+
+    @model_validator(mode="after")
+    def _channels_inherit_public_url(self) -> Settings:
+        # Each channel's mount() gets only its own section; the webhook needs the address.
+        telegram = self.channels.telegram
+        if telegram.public_url is not None or self.public_url is None:
+            return self
+        telegram = telegram.model_copy(update={"public_url": self.public_url})
+        channels = self.channels.model_copy(update={"telegram": telegram})
+        return self.model_copy(update={"channels": channels})
+
+    def masked(self) -> dict[str, Any]:
+        """The configuration as plain data with every secret that is set shown as ``****``."""
+        data = self.model_dump(mode="json")
+        for path in SECRETS:
+            section = data
+            for key in path[:-1]:
+                section = section[key]
+            if section[path[-1]] is not None:
+                section[path[-1]] = "****"
+        return data
+
+
+def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Read the file at ``path`` (default: :func:`default_config_file`) and the environment.
+
+    A missing file is an error only when it was asked for explicitly (``path`` or
+    ``POLBOT_CONFIG``); otherwise the defaults apply.
+    """
+    environ = os.environ if environ is None else environ
+    explicit = path is not None or bool(environ.get("POLBOT_CONFIG"))
+    path = path or (Path(environ["POLBOT_CONFIG"]) if explicit else default_config_file())
+    data, sources = _read_file(path, required=explicit)
+    for name, value in environ.items():
+        if name in ALIASES:
+            _put(data, sources, ALIASES[name], value, f"environment variable {name}")
+    for name, value in environ.items():
+        if name.startswith(ENV_PREFIX) and name not in NOT_SETTINGS:
+            keys = tuple(name[len(ENV_PREFIX) :].lower().split("__"))
+            _put(data, sources, keys, value, f"environment variable {name}")
+    for keys, source in sources.items():
+        if keys in SECRETS:
+            raise ConfigError(
+                f"{source}: {'.'.join(keys)} is a secret: set it in the environment "
+                f"variable {SECRETS[keys]} only"
+            )
+    for keys, name in SECRETS.items():
+        if environ.get(name):
+            _put(data, sources, keys, environ[name], f"environment variable {name}")
+    _resolve_knowledge_dir(data, sources, path)
+    try:
+        return Settings.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, sources, path)) from exc
+
+
+def _read_file(path: Path, *, required: bool) -> tuple[dict[str, Any], dict[tuple, str]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        if required:
+            raise ConfigError(f"{path}: configuration file not found") from None
+        return {}, {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{where}: {problem}") from exc
+    if data is None:
+        return {}, {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: the file must hold a mapping of settings")
+    sources: dict[tuple, str] = {}
+    _note_sources(data, (), str(path), sources)
+    return data, sources
+
+
+def _note_sources(data: Any, prefix: tuple, source: str, sources: dict[tuple, str]) -> None:
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _note_sources(value, (*prefix, str(key)), source, sources)
+    if prefix:
+        sources[prefix] = source
+
+
+def _put(data: dict, sources: dict[tuple, str], keys: tuple[str, ...], value: str, source: str):
+    section = data
+    for i, key in enumerate(keys[:-1]):
+        child = section.get(key)
+        if not isinstance(child, dict):
+            child = section[key] = {}
+            sources[keys[: i + 1]] = source
+        section = child
+    # An empty variable means "not set" for optional settings, like a YAML null.
+    section[keys[-1]] = value if value != "" else None
+    sources[keys] = source
+
+
+def _resolve_knowledge_dir(data: dict, sources: dict[tuple, str], path: Path) -> None:
+    # Relative to the file when it came from the file; from the environment it is relative
+    # to the working directory, as a shell user means it.
+    value = data.get("knowledge_dir")
+    from_file = sources.get(("knowledge_dir",)) == str(path)
+    if from_file and isinstance(value, str) and not Path(value).is_absolute():
+        data["knowledge_dir"] = str((path.parent / value).resolve())
+
+
+def _describe(exc: ValidationError, sources: dict[tuple, str], path: Path) -> str:
+    error = exc.errors()[0]
+    keys = tuple(str(part) for part in error["loc"])
+    source = next(
+        (sources[keys[:n]] for n in range(len(keys), 0, -1) if keys[:n] in sources), str(path)
+    )
+    field = ".".join(keys) or "(top level)"
+    message = error["msg"]
+    if error["type"] == "extra_forbidden":
+        message = "unknown setting"
+    more = len(exc.errors()) - 1
+    suffix = f" (and {more} more problem{'s' * (more > 1)})" if more else ""
+    return f"{source}: {field}: {message}{suffix}"

@@ -1,0 +1,60 @@
+"""Prometheus metrics of one server process, in a registry of its own.
+
+Each :class:`Metrics` owns a fresh ``CollectorRegistry``, so two apps in one test process
+never clash over metric names, and ``/metrics`` shows exactly this app's numbers.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+QUESTION_KINDS = ("answer", "doubtful", "smalltalk", "fallback")
+"""Reply kinds that say what became of a typed question."""
+
+# handle() is pure and in-memory: milliseconds, with a long tail for huge inputs.
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Metrics:
+    """The counters and the latency histogram, labelled by channel."""
+
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.questions = Counter(
+            "polbot_questions",
+            "Typed questions, by what became of them.",
+            ["channel", "kind"],
+            registry=self.registry,
+        )
+        self.button_presses = Counter(
+            "polbot_button_presses",
+            "Buttons pressed.",
+            ["channel"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "polbot_handle_seconds",
+            "Time the assistant took to answer one event.",
+            ["channel"],
+            buckets=_LATENCY_BUCKETS,
+            registry=self.registry,
+        )
+        self.errors = Counter(
+            "polbot_errors",
+            "Events the assistant failed on unexpectedly.",
+            ["channel"],
+            registry=self.registry,
+        )
+        self.invalid_input = Counter(
+            "polbot_invalid_input",
+            "Requests rejected as malformed before reaching the assistant.",
+            ["channel"],
+            registry=self.registry,
+        )
+
+    def exposition(self) -> bytes:
+        """The Prometheus text format of every metric in this registry."""
+        return generate_latest(self.registry)
