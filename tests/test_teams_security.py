@@ -17,11 +17,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 from microsoft_agents.authentication.msal import MsalAuth
-from teams_support import APP_ID, FakeConnector, Signer, activity
 
 from polbot.channels.teams.endpoint import TeamsConfigError, mount
 from polbot.dialogue.events import Event
 from polbot.dialogue.replies import Paragraph, Reply, Span
+from teams_support import APP_ID, FakeConnector, Signer, activity
 
 OUTBOUND_TOKEN = "token-for-the-connector"
 ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
@@ -152,7 +152,7 @@ async def test_anonymous_mode_accepts_a_request_without_a_header(anonymous, conn
 async def test_anonymous_mode_still_rejects_a_bad_token(
     anonymous, connector, signer, handler, credentials
 ) -> None:
-    fake, url = connector
+    _fake, url = connector
     headers = BAD_CREDENTIALS[credentials](signer)
     response = await anonymous.post("/api/messages", json=activity(url), headers=headers)
     assert response.status == 401
@@ -182,7 +182,7 @@ async def test_neither_app_id_nor_anonymous_mode_refuses_to_start(monkeypatch) -
 
 
 async def test_the_app_id_of_the_configuration_file_is_used(monkeypatch, signer, connector):
-    fake, url = connector
+    _fake, url = connector
     _environment(monkeypatch, anonymous=False, app_id=None)
     signer.install(monkeypatch)
     monkeypatch.setattr(MsalAuth, "get_access_token", _outbound_token)
@@ -198,7 +198,7 @@ async def test_the_app_id_of_the_configuration_file_is_used(monkeypatch, signer,
 
 
 async def test_the_client_secret_is_never_logged(monkeypatch, secured, connector, signer, caplog):
-    fake, url = connector
+    _fake, url = connector
     caplog.set_level(logging.DEBUG)
     await secured.post(
         "/api/messages", json=activity(url), headers=_bearer(signer.token(service_url=url))

@@ -77,9 +77,11 @@ def _setting(settings: Any, name: str) -> Any:
     return getattr(settings, name, None)
 
 
-def anonymous_allowed(environ: Mapping[str, str] = os.environ) -> bool:
-    """Whether ``POLBOT_TEAMS_ANONYMOUS=1`` allows requests without a token."""
-    return environ.get(ANONYMOUS_ENV, "").strip() == "1"
+def _secret(value: Any) -> str | None:
+    # The server's settings hold secrets as pydantic SecretStr, which hides them from repr.
+    if value is None:
+        return None
+    return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
 
 
 def auth_configuration(
@@ -87,18 +89,24 @@ def auth_configuration(
 ) -> AgentAuthConfiguration:
     """The SDK's auth configuration from ``channels.teams`` and the environment.
 
-    The app id and tenant of the configuration file win over the environment; everything
-    else (the client secret above all) comes from the SDK's environment names only.
+    The settings (``app_id``, ``tenant_id``, ``anonymous``, ``client_secret``, which the server
+    fills from the configuration file and the environment) win; the SDK's own environment
+    names fill in the rest, so its other connection settings work as documented.
     """
     sdk = {
         key.removeprefix(ENV_PREFIX): value
         for key, value in environ.items()
         if key.startswith(ENV_PREFIX) and value
     }
-    for key, name in (("CLIENTID", "app_id"), ("TENANTID", "tenant_id")):
-        if _setting(settings, name):
-            sdk[key] = str(_setting(settings, name))
-    anonymous = anonymous_allowed(environ)
+    for key, name in (
+        ("CLIENTID", "app_id"),
+        ("TENANTID", "tenant_id"),
+        ("CLIENTSECRET", "client_secret"),
+    ):
+        value = _secret(_setting(settings, name))
+        if value:
+            sdk[key] = value
+    anonymous = bool(_setting(settings, "anonymous")) or environ.get(ANONYMOUS_ENV, "") == "1"
     if not sdk.get("CLIENTID") and not anonymous:
         raise TeamsConfigError(
             f"channels.teams: no app id: set channels.teams.app_id or {ENV_PREFIX}CLIENTID "
