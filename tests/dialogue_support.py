@@ -118,8 +118,16 @@ class FakeEngine:
         return self._results.get(text, result("fallback"))
 
 
-def event_for(turn: str, last: Reply | None) -> TextMessage | Command | ButtonPress:
-    """What a user turn means: ``/name`` a command, ``[label]`` a button of the last reply."""
+Event = TextMessage | Command | ButtonPress
+
+
+def event_for(turn: str | Event, last: Reply | None) -> Event:
+    """What a user turn means: ``/name`` a command, ``[label]`` a button of the last reply.
+
+    An event object is taken as it is (a forged button press, say).
+    """
+    if not isinstance(turn, str):
+        return turn
     if turn.startswith("/"):
         return Command(turn[1:])
     if turn.startswith("[") and turn.endswith("]"):
@@ -130,7 +138,7 @@ def event_for(turn: str, last: Reply | None) -> TextMessage | Command | ButtonPr
     return TextMessage(turn)
 
 
-def converse(assistant: Assistant, turns: Iterable[str]) -> tuple[str, list[Reply]]:
+def converse(assistant: Assistant, turns: Iterable[str | Event]) -> tuple[str, list[Reply]]:
     """Play ``turns`` and return the conversation as readable text plus every reply.
 
     Each turn reads ``> user``, then ``< bot`` lines with the buttons as ``[label]``.
@@ -139,7 +147,7 @@ def converse(assistant: Assistant, turns: Iterable[str]) -> tuple[str, list[Repl
     replies: list[Reply] = []
     for turn in turns:
         event = event_for(turn, replies[-1] if replies else None)
-        lines.append(f"> {turn}")
+        lines.append(f"> {turn if isinstance(turn, str) else repr(turn)}"[:200])
         for reply in assistant.handle(event):
             replies.append(reply)
             lines += [f"< {line}" for line in plain(reply).splitlines()]

@@ -18,7 +18,9 @@ from typing import TextIO
 from polbot.dialogue import Assistant, Button, ButtonPress, Command, Event, Reply, TextMessage
 from polbot.dialogue.markup import parse
 from polbot.dialogue.render import plain, plain_blocks
-from polbot.knowledge.model import KnowledgeBase
+from polbot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from polbot.paths import default_knowledge_dir
+from polbot.search import Engine
 
 PROMPT = "> "
 _COMMAND = re.compile(r"/([A-Za-z]+)")
@@ -37,10 +39,6 @@ def chat_arguments(parser: argparse.ArgumentParser) -> None:
 
 def chat(args: argparse.Namespace) -> int:
     """Load the knowledge base and engine, then chat until the user stops; 1 on a bad KB."""
-    from polbot.knowledge import KnowledgeError, load_knowledge
-    from polbot.paths import default_knowledge_dir
-    from polbot.search import Engine
-
     try:
         kb = load_knowledge(args.kb or default_knowledge_dir())
     except KnowledgeError as exc:

@@ -65,7 +65,8 @@ class Assistant:
     # --- events -----------------------------------------------------------------------
 
     def _command(self, name: str) -> Reply:
-        command = name.strip().lower().removeprefix("/")
+        # Group chats address commands to a bot: "/start@polbot" is "start".
+        command = name.strip().lower().removeprefix("/").partition("@")[0]
         if command == "start":
             return self._home(markup.parse(self._kb.home.welcome))
         if command == "menu":
@@ -172,8 +173,8 @@ class Assistant:
         intent = next((i for i in self._kb.smalltalk if i.id == result.smalltalk_id), None)
         if intent is None:
             return self._fallback(result)
-        blocks = (*markup.parse(intent.reply), *self._message("smalltalk-menu"))
-        return Reply(blocks, (self._home_button(),), kind="smalltalk")
+        # The home menu's buttons are the pointer onward: one press less than "Hoofdmenu".
+        return self._home(markup.parse(intent.reply), kind="smalltalk")
 
     def _help(self, lead: tuple[Block, ...] = ()) -> Reply:
         buttons = [self._home_button()]

@@ -14,6 +14,7 @@ from aiohttp import web
 
 from polbot.knowledge.model import KnowledgeBase
 from polbot.server.config import Settings
+from polbot.server.logs import AccessLogger
 from polbot.server.metrics import Metrics
 from polbot.server.observe import Handler, observe
 
@@ -85,6 +86,26 @@ def build_app(
             mount = importlib.import_module(module).mount
             mount(app, observe(assistant, channel, metrics, kb), channel_settings)
     return app
+
+
+def run(app: web.Application, settings: Settings) -> None:
+    """Serve ``app`` until SIGINT or SIGTERM, then give in-flight requests time to finish.
+
+    On the signal the listening socket closes first (a balancer sees refused connections
+    and ``/readyz`` turns 503 for open keep-alive clients); requests being handled get up
+    to ``settings.shutdown_timeout`` seconds.
+    """
+    log.info("listening", extra={"host": settings.host, "port": settings.port})
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        shutdown_timeout=settings.shutdown_timeout,
+        access_log=logging.getLogger("polbot.access") if settings.access_log else None,
+        access_log_class=AccessLogger,
+        print=None,
+    )
+    log.info("stopped")
 
 
 class _Readiness:

@@ -43,11 +43,9 @@ def serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT or SIGTERM; in-flight requests get to finish."""
-    from aiohttp import web
-
     from polbot.knowledge import KnowledgeError
-    from polbot.server.app import create_app
-    from polbot.server.logs import AccessLogger, setup_logging
+    from polbot.server.app import create_app, run
+    from polbot.server.logs import setup_logging
 
     settings = _settings("serve", args)
     if settings is None:
@@ -61,17 +59,8 @@ def serve(args: argparse.Namespace) -> int:
         log.error("knowledge base not loaded", extra={"reason": str(exc).splitlines()[0]})
         print(f"polbot serve: {exc}", file=sys.stderr)
         return 2
-    log.info("listening", extra={"host": settings.host, "port": settings.port})
     try:
-        web.run_app(
-            app,
-            host=settings.host,
-            port=settings.port,
-            shutdown_timeout=settings.shutdown_timeout,
-            access_log=logging.getLogger("polbot.access") if settings.access_log else None,
-            access_log_class=AccessLogger,
-            print=None,
-        )
+        run(app, settings)
     except OSError as exc:
         log.error("cannot listen", extra={"reason": exc.strerror})
         print(
@@ -79,7 +68,6 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    log.info("stopped")
     return 0
 
 

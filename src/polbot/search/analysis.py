@@ -1,0 +1,216 @@
+"""The analysis chain: small composable steps that turn Dutch text into index terms.
+
+Each step is a generator over :class:`Token` (Whoosh style), so a chain is plain function
+composition and each step can be tested alone. Pages and questions run through the same
+steps; a question additionally gets typo correction, synonyms and abbreviations (see
+:class:`Analyzer`).
+
+A token keeps the position of the word it came from: expansions (compound parts, synonyms,
+the words of an abbreviation) are *alternatives* at that position with a lower weight, so
+the engine can tell how much of a question a page covers, word by word.
+
+>>> tokens = stop(fold(tokenize("De gemeenten trainen hun wijkagenten")), {"de", "hun"})
+>>> [t.text for t in stem(tokens, "dutch_porter", {})]
+['gemeent', 'train', 'wijkagent']
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import NamedTuple
+
+import snowballstemmer
+
+
+class Token(NamedTuple):
+    """One term at a word position; ``weight`` < 1 marks an expansion, not the word itself."""
+
+    text: str
+    pos: int
+    weight: float = 1.0
+
+
+# An e-mail address, or a word: letters and digits, with inner hyphens or apostrophes
+# (e-learning, 5G-zendmasten, zwart-wit, auto's).
+_TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+(?:[-'’]\w+)*")
+_UNDERSCORES = re.compile(r"_+")
+# A token longer than any Dutch word is noise (a pasted hash, a key); drop it early.
+MAX_TOKEN_LENGTH = 40
+
+
+def normalize(text: str) -> str:
+    """Unicode NFKC: full-width letters, ligatures and compatibility forms become plain.
+
+    >>> normalize("ﬁnanciële")
+    'financiële'
+    """
+    return unicodedata.normalize("NFKC", text)
+
+
+def tokenize(text: str) -> Iterator[Token]:
+    """Words and e-mail addresses, keeping inner hyphens; parts of a hyphenated word follow
+    as alternatives at the same position.
+
+    >>> [t.text for t in tokenize("KIS e-learning, mail info@var.nl!")]
+    ['KIS', 'e-learning', 'e', 'learning', 'mail', 'info@var.nl']
+    """
+    for pos, match in enumerate(_TOKEN.finditer(_UNDERSCORES.sub(" ", text))):
+        word = match.group()
+        if len(word) > MAX_TOKEN_LENGTH:
+            continue
+        yield Token(word, pos)
+        if "@" not in word and ("-" in word or "'" in word or "’" in word):
+            for part in re.split(r"[-'’]", word):
+                if part:
+                    yield Token(part, pos, 0.8)
+
+
+def fold_word(word: str) -> str:
+    """Case and accent folding of one word.
+
+    >>> fold_word("Interveniëren")
+    'intervenieren'
+    """
+    decomposed = unicodedata.normalize("NFD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).replace("’", "'")
+
+
+def fold(tokens: Iterable[Token]) -> Iterator[Token]:
+    """Case and accent folding: ``Financiële`` and ``financiele`` are one word.
+
+    >>> [t.text for t in fold(tokenize("Coördinerende FINANCIËLE"))]
+    ['coordinerende', 'financiele']
+    """
+    for token in tokens:
+        yield token._replace(text=fold_word(token.text))
+
+
+def stop(tokens: Iterable[Token], stopwords: frozenset[str] | set[str]) -> Iterator[Token]:
+    """Drop stop words and one-letter tokens.
+
+    >>> [t.text for t in stop(fold(tokenize("Wie moet ik trainen?")), {"wie", "moet", "ik"})]
+    ['trainen']
+    """
+    for token in tokens:
+        if len(token.text) > 1 and token.text not in stopwords:
+            yield token
+
+
+def expand_abbreviations(
+    tokens: Iterable[Token], abbreviations: Mapping[str, tuple[str, ...]]
+) -> Iterator[Token]:
+    """Add the words an abbreviation stands for as alternatives at its position.
+
+    >>> table = {"ivp": ("integraal", "veiligheidsplan")}
+    >>> [t.text for t in expand_abbreviations([Token("ivp", 0)], table)]
+    ['ivp', 'integraal', 'veiligheidsplan']
+    """
+    for token in tokens:
+        yield token
+        for word in abbreviations.get(token.text, ()):
+            yield Token(word, token.pos, token.weight * 0.9)
+
+
+def correct(tokens: Iterable[Token], corrector: Callable[[str], str | None]) -> Iterator[Token]:
+    """Replace a misspelt word by the vocabulary word the corrector proposes.
+
+    >>> [t.text for t in correct([Token("traningen", 0)], {"traningen": "trainingen"}.get)]
+    ['trainingen']
+    """
+    for token in tokens:
+        fixed = corrector(token.text)
+        yield token if fixed is None else token._replace(text=fixed, weight=token.weight * 0.9)
+
+
+def decompound(tokens: Iterable[Token], split: Callable[[str], tuple[str, ...]]) -> Iterator[Token]:
+    """Keep a compound and add its parts as alternatives at its position.
+
+    >>> split = {"signaleringsnetwerk": ("signalering", "netwerk")}.get
+    >>> [t.text for t in decompound([Token("signaleringsnetwerk", 0)], lambda w: split(w, ()))]
+    ['signaleringsnetwerk', 'signalering', 'netwerk']
+    """
+    for token in tokens:
+        yield token
+        parts = split(token.text)
+        for part in parts:
+            yield Token(part, token.pos, token.weight * 0.6)
+
+
+class Stemmer:
+    """A Snowball stemmer after a dictionary of overrides, with a cache.
+
+    An override maps a word to the base word it belongs with ("getraind" -> "trainen"); the
+    base word is stemmed in turn, so an override always lands on the stem its family has.
+
+    >>> stemmer = Stemmer("dutch_porter", {"getraind": "trainen"})
+    >>> stemmer("getraind"), stemmer("trainen")
+    ('train', 'train')
+    """
+
+    def __init__(self, algorithm: str, overrides: Mapping[str, str]) -> None:
+        self._stemmer = snowballstemmer.stemmer(algorithm)
+        self._overrides = overrides
+        self._cache: dict[str, str] = {}
+
+    def __call__(self, word: str) -> str:
+        stemmed = self._cache.get(word)
+        if stemmed is None:
+            base = self._overrides.get(word, word)
+            # Numbers, e-mail addresses and hyphenated words are kept whole.
+            stemmed = base if not base.isalpha() else self._stemmer.stemWord(base)
+            if len(self._cache) < 100_000:
+                self._cache[word] = stemmed
+        return stemmed
+
+
+def stem(
+    tokens: Iterable[Token], algorithm: str | Stemmer, overrides: Mapping[str, str]
+) -> Iterator[Token]:
+    """Snowball stemming, after the override dictionary.
+
+    >>> tokens = [Token("gemeenten", 0), Token("getraind", 1)]
+    >>> [t.text for t in stem(tokens, "dutch_porter", {"getraind": "trainen"})]
+    ['gemeent', 'train']
+    """
+    stemmer = algorithm if isinstance(algorithm, Stemmer) else Stemmer(algorithm, overrides)
+    for token in tokens:
+        yield token._replace(text=stemmer(token.text))
+
+
+def expand_synonyms(
+    tokens: Iterable[Token], groups: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]
+) -> Iterator[Token]:
+    """Add the other members of a synonym group wherever a member (one or more terms) occurs.
+
+    ``groups`` maps each member, as a tuple of analysed terms, to the other members. The
+    added terms are alternatives at every position of the matched member, so a page that
+    says "regierol" covers both words of "coördinerende rol".
+
+    >>> groups = {("regierol",): (("coordinatie", "rol"),)}
+    >>> groups[("coordinatie", "rol")] = (("regierol",),)
+    >>> tokens = [Token("coordinatie", 0), Token("rol", 1)]
+    >>> sorted({t.text for t in expand_synonyms(tokens, groups)})
+    ['coordinatie', 'regierol', 'rol']
+    """
+    tokens = list(tokens)
+    yield from tokens
+    longest = max((len(member) for member in groups), default=0)
+    # The first token at each position is the word itself (perhaps corrected): members
+    # match on those; expansions of a word do not chain into further synonyms.
+    words = list({t.pos: t for t in reversed(tokens)}.values())[::-1]
+    added: set[tuple[str, int]] = set()
+    for start in range(len(words)):
+        for length in range(min(longest, len(words) - start), 0, -1):
+            span = words[start : start + length]
+            others = groups.get(tuple(t.text for t in span))
+            if not others:
+                continue
+            for member in others:
+                for term in member:
+                    for token in span:
+                        if (term, token.pos) not in added:
+                            added.add((term, token.pos))
+                            yield Token(term, token.pos, 0.8)
+            break

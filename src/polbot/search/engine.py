@@ -1,0 +1,239 @@
+"""The search engine: a question to the handbook page that answers it, or an honest fallback.
+
+Every page is a document with weighted fields (title and example questions above summary
+and body); every smalltalk intent is a document of its examples. For a question the engine
+takes the best documents by BM25F, then scores each by three measures that each lie in
+0..1 and so mean the same for every question:
+
+- *example*: how well the nearest example question (or the title) and the question cover
+  each other, weighted by IDF; this is what generalises paraphrases;
+- *coverage*: how much of the question's IDF mass the page's text holds at all;
+- *bm25*: the BM25F score over the question's IDF mass.
+
+The confidence is that relevance times the share of the question's IDF mass that the
+handbook knows at all: a question whose carrying words no page uses ("parkeervergunning",
+"paspoort") gets a low confidence however well its other words match. Words every page
+shares have almost no IDF, so a question of only such words carries little mass and cannot
+win by accident.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from polbot.knowledge.model import KnowledgeBase, Page
+from polbot.search.analysis import Token
+from polbot.search.analyzer import DEFAULT_STEMMER, Analyzer
+from polbot.search.index import FieldSpec, Index, Position
+from polbot.search.result import Candidate, SearchResult
+
+# Questions are short; a pasted document is cut here so every search takes bounded time.
+MAX_QUESTION_CHARS = 500
+MAX_POSITIONS = 40
+
+FIELDS = {
+    "title": FieldSpec(weight=3.0, b=0.5),
+    "questions": FieldSpec(weight=2.5, b=0.75),
+    "summary": FieldSpec(weight=1.5, b=0.75),
+    "body": FieldSpec(weight=1.0, b=0.75),
+}
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The engine's weights and thresholds, measured on the dev and own held-out sets."""
+
+    example_weight: float = 0.5
+    coverage_weight: float = 0.3
+    bm25_weight: float = 0.2
+    # IDF mass added to both sides of an example match, so that matches on words every
+    # page shares stay weak.
+    example_smoothing: float = 0.5
+    # Below this confidence the handbook has no answer.
+    answer_threshold: float = 0.2
+    # Below this share of IDF mass known to the handbook, the question is out of scope.
+    min_known_share: float = 0.5
+    # An answer under this confidence, or this close to the second page, is doubtful.
+    sure_threshold: float = 0.45
+    min_margin: float = 0.1
+    # A smalltalk intent wins when its nearest example matches at least this well.
+    smalltalk_threshold: float = 0.6
+    candidates_considered: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class _Query:
+    positions: tuple[Position, ...]
+    masses: tuple[float, ...]
+    known_share: float
+
+    @property
+    def mass(self) -> float:
+        return sum(self.masses)
+
+
+class Engine:
+    """Searches one knowledge base. Build once; ``search`` is thread-safe and pure.
+
+    >>> engine = Engine(kb)  # doctest: +SKIP
+    >>> engine.search("Wie moet ik trainen?").page_id  # doctest: +SKIP
+    'train-de-juiste-mensen'
+    """
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        tuning: Tuning | None = None,
+        stemmer: str = DEFAULT_STEMMER,
+    ) -> None:
+        self.tuning = tuning or Tuning()
+        pages = kb.pages
+        texts = [text for page in pages for text in _page_texts(page)]
+        texts += [example for intent in kb.smalltalk for example in intent.examples]
+        self.analyzer = Analyzer(
+            texts, synonyms=kb.synonyms, abbreviations=kb.abbreviations, algorithm=stemmer
+        )
+        analyse = self._analyse_page_text
+        documents = [
+            {
+                "title": [analyse(page.title)],
+                "questions": [analyse(q) for q in page.questions],
+                "summary": [analyse(page.summary)],
+                "body": [analyse(t) for t in _body_texts(page)],
+            }
+            for page in pages
+        ]
+        documents += [{"questions": [analyse(e) for e in i.examples]} for i in kb.smalltalk]
+        self.index = Index(documents, FIELDS)
+        self._page_ids = tuple(page.id for page in pages)
+        self._smalltalk_ids = tuple(intent.id for intent in kb.smalltalk)
+
+    def _analyse_page_text(self, text: str) -> list[Token]:
+        return list(self.analyzer.page(text))
+
+    def search(self, text: str) -> SearchResult:
+        """Rank the pages for a question and decide: answer, smalltalk or fallback."""
+        query = self._query(text)
+        if not query.positions:
+            return SearchResult(text, "fallback", None, 0.0, ())
+        tuning = self.tuning
+        found = self.index.top(query.positions, tuning.candidates_considered)
+        first_smalltalk = len(self._page_ids)
+        docs = set(found) | set(range(first_smalltalk, self.index.size))
+        relevance = {doc: self._relevance(query, doc, found.get(doc, 0.0)) for doc in docs}
+        pages = sorted(
+            (d for d in relevance if d < first_smalltalk), key=lambda d: (-relevance[d], d)
+        )
+        chats = sorted(
+            (d for d in relevance if d >= first_smalltalk), key=lambda d: (-relevance[d], d)
+        )
+        confidence = {d: relevance[d] * query.known_share for d in pages}
+        candidates = tuple(Candidate(self._page_ids[d], confidence[d]) for d in pages[:3])
+        top = confidence[pages[0]] if pages else 0.0
+
+        if chats:
+            chat = chats[0]
+            chat_score = self._nearest_example(query, chat)
+            if chat_score >= tuning.smalltalk_threshold and chat_score >= top:
+                intent = self._smalltalk_ids[chat - first_smalltalk]
+                return SearchResult(text, "smalltalk", None, chat_score, candidates, intent)
+        if not pages or query.known_share < tuning.min_known_share:
+            return SearchResult(text, "fallback", None, top, candidates)
+        if top < tuning.answer_threshold:
+            return SearchResult(text, "fallback", None, top, candidates)
+        second = confidence[pages[1]] if len(pages) > 1 else 0.0
+        doubtful = top < tuning.sure_threshold or (top - second) / top < tuning.min_margin
+        return SearchResult(text, "answer", candidates[0].id, top, candidates, None, doubtful)
+
+    def _query(self, text: str) -> _Query:
+        grouped: dict[int, dict[str, float]] = {}
+        primary: dict[int, tuple[str, float]] = {}
+        for token in self.analyzer.question(text[:MAX_QUESTION_CHARS]):
+            if token.pos not in grouped:
+                if len(grouped) == MAX_POSITIONS:
+                    break
+                grouped[token.pos] = {}
+                primary[token.pos] = (token.text, token.weight)
+            terms = grouped[token.pos]
+            terms[token.text] = max(terms.get(token.text, 0.0), token.weight)
+        index = self.index
+        positions, masses, known = [], [], []
+        for pos, terms in grouped.items():
+            word, weight = primary[pos]
+            if index.knows(word):
+                mass, knownness = index.idf(word), weight
+            else:
+                known_alts = [(index.idf(t), w) for t, w in terms.items() if index.knows(t)]
+                if known_alts:
+                    mass = max(i for i, _ in known_alts)
+                    knownness = max(w for _, w in known_alts)
+                else:
+                    mass, knownness = index.max_idf, 0.0
+            positions.append(tuple(terms.items()))
+            masses.append(mass)
+            known.append(mass * knownness)
+        total = sum(masses)
+        share = sum(known) / total if total else 0.0
+        return _Query(tuple(positions), tuple(masses), share)
+
+    def _relevance(self, query: _Query, doc: int, bm25: float) -> float:
+        tuning = self.tuning
+        index = self.index
+        covered = 0.0
+        for position, mass in zip(query.positions, query.masses, strict=True):
+            best = 0.0
+            for term, weight in position:
+                if index.contribution(term, doc):
+                    best = max(best, weight * index.idf(term))
+            covered += min(mass, best)
+        total = query.mass
+        return (
+            tuning.example_weight * self._nearest_example(query, doc)
+            + tuning.coverage_weight * covered / total
+            + tuning.bm25_weight * min(1.0, bm25 / total)
+        )
+
+    def _nearest_example(self, query: _Query, doc: int) -> float:
+        smoothing = self.tuning.example_smoothing
+        index = self.index
+        best = 0.0
+        for example in index.examples[doc]:
+            matched_query = 0.0
+            matched_example: dict[str, float] = {}
+            for position, mass in zip(query.positions, query.masses, strict=True):
+                hit = 0.0
+                for term, weight in position:
+                    example_weight = example.terms.get(term)
+                    if example_weight is not None:
+                        idf = index.idf(term)
+                        hit = max(hit, weight * example_weight * idf)
+                        value = example_weight * idf
+                        if value > matched_example.get(term, 0.0):
+                            matched_example[term] = value
+                matched_query += min(mass, hit)
+            if not matched_query:
+                continue
+            query_side = matched_query / (query.mass + smoothing)
+            example_side = min(1.0, sum(matched_example.values()) / (example.mass + smoothing))
+            best = max(best, (query_side * example_side) ** 0.5)
+        return best
+
+
+def _body_texts(page: Page) -> Iterable[str]:
+    yield from page.text
+    for item_list in page.lists:
+        yield item_list.title
+        yield from item_list.items
+    for table in page.tables:
+        if table.title:
+            yield table.title
+        yield " ".join(table.columns)
+        yield from (" ".join(row) for row in table.rows)
+    for tool in page.tools:
+        yield tool.name if not tool.description else f"{tool.name}. {tool.description}"
+
+
+def _page_texts(page: Page) -> Sequence[str]:
+    return (page.title, page.summary, *page.questions, *_body_texts(page))

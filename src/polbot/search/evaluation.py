@@ -1,0 +1,143 @@
+"""Measuring the engine on a question file (the contract's evaluation format).
+
+A file is a YAML list of ``{q: question, expect: [page ids] | fallback | smalltalk}``.
+:func:`evaluate` answers every question and counts top-1 and top-3 over the questions that
+have a page, in-handbook questions wrongly sent to the fallback, out-of-scope questions
+deflected, and smalltalk recognised; every miss is kept with what came back instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from polbot.search.engine import Engine
+from polbot.search.result import SearchResult
+
+FALLBACK = "fallback"
+SMALLTALK = "smalltalk"
+
+
+class EvalFileError(ValueError):
+    """An evaluation file that cannot be read or does not have the contract's form."""
+
+    def __init__(self, path: Path | str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = str(path)
+
+
+@dataclass(frozen=True, slots=True)
+class EvalCase:
+    """One question and what answers it: page ids, or ``fallback`` / ``smalltalk``."""
+
+    question: str
+    expect: tuple[str, ...] | str
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    case: EvalCase
+    result: SearchResult
+
+
+@dataclass
+class Report:
+    """The figures of one evaluation run."""
+
+    in_handbook: int = 0
+    top1: int = 0
+    top3: int = 0
+    wrong_fallback: int = 0
+    out_of_scope: int = 0
+    deflected: int = 0
+    smalltalk: int = 0
+    smalltalk_recognised: int = 0
+    misses: list[Miss] = field(default_factory=list)
+
+    @staticmethod
+    def _share(part: int, whole: int) -> float:
+        return part / whole if whole else 1.0
+
+    @property
+    def top1_rate(self) -> float:
+        return self._share(self.top1, self.in_handbook)
+
+    @property
+    def top3_rate(self) -> float:
+        return self._share(self.top3, self.in_handbook)
+
+    @property
+    def deflected_rate(self) -> float:
+        return self._share(self.deflected, self.out_of_scope)
+
+    @property
+    def smalltalk_rate(self) -> float:
+        return self._share(self.smalltalk_recognised, self.smalltalk)
+
+    def summary(self) -> dict[str, float | int]:
+        """The figures as one flat mapping (for JSON and for the gate test)."""
+        return {
+            "in_handbook": self.in_handbook,
+            "top1": round(self.top1_rate, 4),
+            "top3": round(self.top3_rate, 4),
+            "wrong_fallback": self.wrong_fallback,
+            "out_of_scope": self.out_of_scope,
+            "deflected": round(self.deflected_rate, 4),
+            "smalltalk": round(self.smalltalk_rate, 4),
+        }
+
+
+def load_cases(path: Path | str) -> list[EvalCase]:
+    """Read an evaluation file; :class:`EvalFileError` says what is wrong with it."""
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise EvalFileError(path, f"cannot read: {exc}") from exc
+    if not isinstance(data, list):
+        raise EvalFileError(path, "expected a list of {q, expect} entries")
+    cases = []
+    for number, entry in enumerate(data, start=1):
+        if not isinstance(entry, dict) or not isinstance(entry.get("q"), str):
+            raise EvalFileError(path, f"entry {number}: needs a question 'q'")
+        expect = entry.get("expect")
+        if expect in (FALLBACK, SMALLTALK):
+            cases.append(EvalCase(entry["q"], expect))
+        elif isinstance(expect, list) and expect and all(isinstance(e, str) for e in expect):
+            cases.append(EvalCase(entry["q"], tuple(expect)))
+        else:
+            raise EvalFileError(
+                path, f"entry {number}: 'expect' must be page ids, fallback or smalltalk"
+            )
+    return cases
+
+
+def evaluate(engine: Engine, cases: Sequence[EvalCase]) -> Report:
+    """Answer every case and count the contract's figures."""
+    report = Report()
+    for case in cases:
+        result = engine.search(case.question)
+        hit = _score(report, case, result)
+        if not hit:
+            report.misses.append(Miss(case, result))
+    return report
+
+
+def _score(report: Report, case: EvalCase, result: SearchResult) -> bool:
+    if case.expect == FALLBACK:
+        report.out_of_scope += 1
+        report.deflected += result.kind == "fallback"
+        return result.kind == "fallback"
+    if case.expect == SMALLTALK:
+        report.smalltalk += 1
+        report.smalltalk_recognised += result.kind == "smalltalk"
+        return result.kind == "smalltalk"
+    report.in_handbook += 1
+    first = result.page_id if result.kind == "answer" else None
+    top3 = {c.id for c in result.candidates[:3]} if result.kind == "answer" else set()
+    report.top1 += first in case.expect
+    report.top3 += bool(top3 & set(case.expect))
+    report.wrong_fallback += result.kind == "fallback"
+    return first in case.expect

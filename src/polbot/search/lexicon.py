@@ -1,0 +1,177 @@
+"""Dutch language data and the vocabulary tools built on the knowledge base's own words.
+
+General Dutch data (stop words, stem overrides, compound linking elements) lives in text
+files under ``polbot/search/data/``; handbook-specific data (synonyms, abbreviations) in the
+knowledge base. :class:`Decompounder` and :class:`SpellingCorrector` work against the
+vocabulary of the pages, so they only ever produce words the index knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+from rapidfuzz.distance import OSA
+from rapidfuzz.process import extractOne
+
+
+def _data_lines(name: str) -> list[str]:
+    text = resources.files("polbot.search").joinpath("data", name).read_text("utf-8")
+    lines = (line.split("#", 1)[0].strip() for line in text.splitlines())
+    return [line for line in lines if line]
+
+
+@dataclass(frozen=True)
+class DutchData:
+    """The general Dutch language data the analysis chain needs."""
+
+    stopwords: frozenset[str]
+    stem_overrides: dict[str, str]
+    compound_links: tuple[str, ...]
+
+
+@lru_cache(maxsize=1)
+def dutch() -> DutchData:
+    """The bundled Dutch data files, read once."""
+    overrides = dict(line.split(None, 1) for line in _data_lines("stem-overrides-nl.txt"))
+    return DutchData(
+        stopwords=frozenset(_data_lines("stopwords-nl.txt")),
+        stem_overrides={word: stem.strip() for word, stem in overrides.items()},
+        compound_links=tuple(_data_lines("compounds-nl.txt")),
+    )
+
+
+@lru_cache(maxsize=1)
+def common_words() -> frozenset[str]:
+    """Frequent Dutch words of five letters or more: real words, never typos to correct."""
+    return frozenset(_data_lines("common-nl.txt"))
+
+
+# Compound parts shorter than this are too likely to match by accident (e.g. "rol" inside
+# "controle"); the head of a compound carries its meaning and must be a little longer.
+MIN_MODIFIER = 3
+MIN_HEAD = 4
+
+
+class Decompounder:
+    """Splits a Dutch compound into parts known to the vocabulary.
+
+    ``known(part)`` says whether the index knows a part (as a word or via its stem). A split
+    is accepted when it covers the whole word with linking elements between parts, every
+    part known, or only the head (the last part, which carries a Dutch compound's meaning)
+    known after an unknown modifier; among the splits, the one with the fewest parts, then
+    the most known letters, wins. Only the known parts are returned: an unknown modifier
+    says nothing the index can use.
+
+    >>> known = {"signalering", "netwerk", "risico", "analyse"}.__contains__
+    >>> Decompounder(known, ("s", "e", "en"))("signaleringsnetwerk")
+    ('signalering', 'netwerk')
+    >>> Decompounder(known, ("s", "e", "en"))("risicoanalyse")
+    ('risico', 'analyse')
+    >>> Decompounder(known, ("s", "e", "en"))("buurtnetwerk")
+    ('netwerk',)
+    """
+
+    def __init__(self, known: Callable[[str], bool], links: Iterable[str]) -> None:
+        self._known = known
+        self._links = ("", *links)
+        self._cache: dict[str, tuple[str, ...]] = {}
+
+    def __call__(self, word: str) -> tuple[str, ...]:
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        parts: tuple[str, ...] = ()
+        if word.isalpha() and len(word) >= MIN_MODIFIER + MIN_HEAD:
+            best = self._split(word, depth=0)
+            if best is not None:
+                parts = tuple(p for p in best if self._known(p))
+        if len(self._cache) < 100_000:
+            self._cache[word] = parts
+        return parts
+
+    def _split(self, word: str, depth: int) -> tuple[str, ...] | None:
+        """The best split of ``word`` into at least two parts, or ``None``."""
+        best: tuple[str, ...] | None = None
+        best_key: tuple[int, int] | None = None
+        for cut in range(MIN_MODIFIER, len(word) - MIN_HEAD + 1):
+            left = word[:cut]
+            left_known = self._known(left)
+            if not left_known and depth:
+                continue
+            for link in self._links:
+                right = word[cut:]
+                if link and not right.startswith(link):
+                    continue
+                right = right[len(link) :]
+                if len(right) < MIN_HEAD:
+                    continue
+                if self._known(right):
+                    candidate: tuple[str, ...] | None = (left, right)
+                elif left_known and depth < 2:
+                    tail = self._split(right, depth + 1)
+                    candidate = (left, *tail) if tail else None
+                else:
+                    candidate = None
+                if candidate is None:
+                    continue
+                known_letters = sum(len(p) for p in candidate if self._known(p))
+                key = (-len(candidate), known_letters)
+                if best_key is None or key > best_key:
+                    best, best_key = candidate, key
+        return best
+
+
+def max_typo_distance(word: str) -> int:
+    """How many edits a word of this length may be off: none under 5 letters, so that
+    short words are never "corrected" into others; 1 up to 7 letters; 2 above.
+
+    >>> [max_typo_distance(w) for w in ("rol", "kennis", "traningen")]
+    [0, 1, 2]
+    """
+    if len(word) < 5:
+        return 0
+    return 1 if len(word) <= 7 else 2
+
+
+class SpellingCorrector:
+    """Corrects a word to the nearest vocabulary word within :func:`max_typo_distance`.
+
+    Uses optimal string alignment distance (a swap of two letters is one edit). Ties go to
+    the word listed first, so pass the vocabulary most frequent first. Answers are cached.
+
+    >>> SpellingCorrector(["trainingen", "training"])("traningen")
+    'trainingen'
+    >>> SpellingCorrector(["rol"])("rel") is None
+    True
+    """
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self._by_length: dict[int, list[str]] = {}
+        for word in dict.fromkeys(vocabulary):
+            self._by_length.setdefault(len(word), []).append(word)
+        self._cache: dict[str, str | None] = {}
+
+    def __call__(self, word: str) -> str | None:
+        if word in self._cache:
+            return self._cache[word]
+        fixed = self._nearest(word)
+        if len(self._cache) < 100_000:
+            self._cache[word] = fixed
+        return fixed
+
+    def _nearest(self, word: str) -> str | None:
+        limit = max_typo_distance(word)
+        if not limit or not word.isalpha():
+            return None
+        best: tuple[int, str] | None = None
+        for length in range(len(word) - limit, len(word) + limit + 1):
+            choices = self._by_length.get(length)
+            if not choices:
+                continue
+            found = extractOne(word, choices, scorer=OSA.distance, score_cutoff=limit)
+            if found is not None and (best is None or found[1] < best[0]):
+                best = (found[1], found[0])
+        return None if best is None else best[1]
