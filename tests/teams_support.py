@@ -159,3 +159,24 @@ class Signer:
         monkeypatch.setattr(
             JwtTokenValidator._jwk_client_manager, "get_signing_key", self.get_signing_key
         )
+
+
+def teams_settings(**teams: Any):
+    """Server settings with only the Teams channel on (anonymous unless ``teams`` says)."""
+    from polbot.paths import default_knowledge_dir
+    from polbot.server.config import ChannelSettings, Settings, TeamsSettings, WebSettings
+
+    section = TeamsSettings(**({"enabled": True, "anonymous": True} | teams))
+    return Settings(
+        knowledge_dir=default_knowledge_dir(),
+        channels=ChannelSettings(web=WebSettings(enabled=False), teams=section),
+    )
+
+
+def card_actions(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``Action.Submit`` actions of every card of a posted message."""
+    return [
+        action
+        for attachment in message.get("attachments", [])
+        for action in attachment["content"]["actions"]
+    ]
