@@ -1,0 +1,116 @@
+"""What Teams sends, checked and turned into the dialogue's events.
+
+:func:`parse_activity` checks a request body before the Agents SDK sees it: the SDK answers a
+body that is not an activity with a 500 and a traceback, polbot with a clean 400 and one
+warning line. :func:`to_event` reads a checked message the way a user meant it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+from microsoft_agents.activity import Activity, ActivityTypes
+from pydantic import ValidationError
+
+from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
+
+MAX_BODY_BYTES = 256 * 1024
+"""Teams messages are at most about 80 KB; anything far larger is not from Teams."""
+
+KNOWN_TYPES = frozenset(kind.value for kind in ActivityTypes)
+COMMANDS = frozenset({"menu", "help", "contact"})
+"""Commands of the Teams command menu; Teams sends the chosen one as plain text."""
+
+_MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+_SPACE = re.compile(r"\s+")
+
+
+class BadActivity(ValueError):
+    """A request body that is not a Teams activity polbot can handle; ``reason`` says why
+    without quoting the body (which may hold a user's text)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def parse_activity(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object that the SDK will accept as an activity.
+
+    Raises :class:`BadActivity` for a body that is too large, not JSON, not an object, has no
+    string ``type``, has no ``conversation.id`` or fails the SDK's activity model.
+    """
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadActivity(f"body of {len(raw)} bytes exceeds {MAX_BODY_BYTES}")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadActivity(f"body is not JSON ({type(exc).__name__})") from exc
+    if not isinstance(body, dict):
+        raise BadActivity(f"body is a JSON {type(body).__name__}, not an object")
+    kind = body.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise BadActivity("activity has no type")
+    conversation = body.get("conversation")
+    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
+        raise BadActivity("activity has no conversation id")
+    try:
+        Activity.model_validate(body)
+    except ValidationError as exc:
+        fields = sorted({".".join(map(str, error["loc"])) for error in exc.errors()})
+        raise BadActivity(f"activity fails the schema at {', '.join(fields)}") from exc
+    return body
+
+
+def question_text(text: str | None) -> str:
+    """The text a user typed, without ``<at>...</at>`` mentions, entities or extra spaces.
+
+    >>> question_text("<at>polbot</at> Wat is&nbsp;polarisatie? ")
+    'Wat is polarisatie?'
+    """
+    without_mentions = _MENTION.sub(" ", text or "")
+    return _SPACE.sub(" ", html.unescape(without_mentions)).strip()
+
+
+def card_payload(value: Any) -> str | None:
+    """The payload of a pressed card button (``{"payload": "..."}``), else ``None``."""
+    if isinstance(value, dict) and isinstance(value.get("payload"), str):
+        return value["payload"]
+    return None
+
+
+def to_event(activity: Activity) -> Event:
+    """The dialogue event a Teams message stands for.
+
+    A card button (``Action.Submit`` or ``messageBack``) is a :class:`ButtonPress`, even with
+    a forged payload (the dialogue answers those politely); ``menu``, ``help`` and
+    ``contact``, with or without a slash, are commands; anything else is a question.
+    """
+    payload = card_payload(activity.value)
+    if payload is not None:
+        return ButtonPress(payload)
+    text = question_text(activity.text)
+    command = text.lower().removeprefix("/")
+    if command in COMMANDS:
+        return Command(command)
+    return TextMessage(text)
+
+
+def wants_welcome(activity: Activity) -> bool:
+    """Whether a ``conversationUpdate`` should be answered with the welcome.
+
+    In a personal chat: whenever members were added (the bot being installed, or the user).
+    In a group chat or team: only when the bot itself was added, so that a team does not get
+    a welcome for every new colleague.
+    """
+    added = activity.members_added or []
+    if not added:
+        return False
+    bot = activity.recipient.id if activity.recipient else None
+    conversation_type = activity.conversation.conversation_type if activity.conversation else None
+    if (conversation_type or "personal") == "personal":
+        return True
+    return any(member.id == bot for member in added)
