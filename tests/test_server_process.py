@@ -143,6 +143,11 @@ def test_start_up_is_logged_and_quick(tmp_path: Path) -> None:
         ({"POLBOT_KNOWLEDGE_DIR": "/nonexistent/knowledge"}, "/nonexistent/knowledge"),
         ({"POLBOT_PORT": "http"}, "environment variable POLBOT_PORT: port:"),
         ({"POLBOT_CHANNELS__TELEGRAM__BOT_TOKEN": "123:abc"}, "TELEGRAM_BOT_TOKEN"),
+        (
+            {"POLBOT_CHANNELS__TELEGRAM__ENABLED": "true", "TELEGRAM_BOT_TOKEN": "123:abc"},
+            "channels.telegram: TELEGRAM_WEBHOOK_SECRET must be set",
+        ),
+        ({"POLBOT_CHANNELS__TEAMS__ENABLED": "true"}, "channels.teams: no app id"),
     ],
 )
 def test_a_bad_setup_exits_2_with_a_message_and_no_traceback(

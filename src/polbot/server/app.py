@@ -35,7 +35,13 @@ SECURITY_HEADERS = {
 }
 """Sent with every response: the page loads nothing from elsewhere and runs no inline code."""
 
+
+class ChannelSetupError(Exception):
+    """An enabled channel cannot start: a missing secret or URL. Names the channel."""
+
+
 # Channels written elsewhere, mounted only when enabled: module with mount(app, handler, settings).
+# Their mount() raises a ValueError subclass for a setting that is missing or malformed.
 _PLATFORM_CHANNELS = {
     "telegram": "polbot.channels.telegram.webhook",
     "teams": "polbot.channels.teams.endpoint",
@@ -45,7 +51,8 @@ _PLATFORM_CHANNELS = {
 def create_app(settings: Settings) -> web.Application:
     """The server for ``settings``: loads the knowledge base and builds the assistant.
 
-    Raises :class:`polbot.knowledge.KnowledgeError` for a broken knowledge base.
+    Raises :class:`polbot.knowledge.KnowledgeError` for a broken knowledge base and
+    :class:`ChannelSetupError` for an enabled channel that lacks a setting.
     """
     # Imported here so that `polbot config` does not pay for the engine.
     from polbot.dialogue import Assistant
@@ -62,7 +69,10 @@ def build_app(
     assistant: Handler,
     metrics: Metrics | None = None,
 ) -> web.Application:
-    """One application with the probes, ``/metrics`` and every enabled channel."""
+    """One application with the probes, ``/metrics`` and every enabled channel.
+
+    Raises :class:`ChannelSetupError` for an enabled channel that lacks a setting.
+    """
     metrics = metrics or Metrics()
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
@@ -84,7 +94,12 @@ def build_app(
         channel_settings = getattr(settings.channels, channel)
         if channel_settings.enabled:
             mount = importlib.import_module(module).mount
-            mount(app, observe(assistant, channel, metrics, kb), channel_settings)
+            try:
+                mount(app, observe(assistant, channel, metrics, kb), channel_settings)
+            except ValueError as exc:
+                where = f"channels.{channel}"
+                message = str(exc) if str(exc).startswith(where) else f"{where}: {exc}"
+                raise ChannelSetupError(message) from exc
     return app
 
 

@@ -44,7 +44,7 @@ def serve_arguments(parser: argparse.ArgumentParser) -> None:
 def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT or SIGTERM; in-flight requests get to finish."""
     from polbot.knowledge import KnowledgeError
-    from polbot.server.app import create_app, run
+    from polbot.server.app import ChannelSetupError, create_app, run
     from polbot.server.logs import setup_logging
 
     settings = _settings("serve", args)
@@ -55,12 +55,17 @@ def serve(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     try:
         app = create_app(settings)
-    except KnowledgeError as exc:
-        log.error("knowledge base not loaded", extra={"reason": str(exc).splitlines()[0]})
+    except (KnowledgeError, ChannelSetupError) as exc:
+        log.error("cannot start", extra={"reason": str(exc).splitlines()[0]})
         print(f"polbot serve: {exc}", file=sys.stderr)
         return 2
     try:
         run(app, settings)
+    except ValueError as exc:
+        # A channel's start-up hook (the Bot API rejected the token, say): a setup problem.
+        log.error("cannot start", extra={"reason": str(exc).splitlines()[0]})
+        print(f"polbot serve: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         log.error("cannot listen", extra={"reason": exc.strerror})
         print(
