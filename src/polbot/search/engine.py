@@ -19,6 +19,7 @@ win by accident.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -90,7 +91,7 @@ class Engine:
     ) -> None:
         self.tuning = tuning or Tuning()
         pages = kb.pages
-        texts = [text for page in pages for text in _page_texts(page)]
+        texts = [text for page in pages for text in page_texts(page)]
         texts += [example for intent in kb.smalltalk for example in intent.examples]
         self.analyzer = Analyzer(
             texts, synonyms=kb.synonyms, abbreviations=kb.abbreviations, algorithm=stemmer
@@ -101,7 +102,7 @@ class Engine:
                 "title": [analyse(page.title)],
                 "questions": [analyse(q) for q in page.questions],
                 "summary": [analyse(page.summary)],
-                "body": [analyse(t) for t in _body_texts(page)],
+                "body": [analyse(t) for t in body_texts(page)],
             }
             for page in pages
         ]
@@ -121,7 +122,8 @@ class Engine:
         tuning = self.tuning
         found = self.index.top(query.positions, tuning.candidates_considered)
         first_smalltalk = len(self._page_ids)
-        docs = set(found) | set(range(first_smalltalk, self.index.size))
+        best = heapq.nlargest(tuning.candidates_considered, found, key=found.__getitem__)
+        docs = set(best) | set(range(first_smalltalk, self.index.size))
         relevance = {doc: self._relevance(query, doc, found.get(doc, 0.0)) for doc in docs}
         pages = sorted(
             (d for d in relevance if d < first_smalltalk), key=lambda d: (-relevance[d], d)
@@ -170,7 +172,7 @@ class Engine:
                     mass = max(i for i, _ in known_alts)
                     knownness = max(w for _, w in known_alts)
                 else:
-                    mass, knownness = index.max_idf, 0.0
+                    mass, knownness = index.unknown_idf, 0.0
             positions.append(tuple(terms.items()))
             masses.append(mass)
             known.append(mass * knownness)
@@ -196,32 +198,38 @@ class Engine:
         )
 
     def _nearest_example(self, query: _Query, doc: int) -> float:
+        """How well the nearest example question of ``doc`` and the question cover each
+        other: the geometric mean of both sides' matched IDF mass, smoothed so that matches
+        on words every page shares stay weak."""
         smoothing = self.tuning.example_smoothing
         index = self.index
+        examples = index.examples[doc]
+        matched_query: dict[int, float] = {}
+        matched_example: dict[int, dict[str, float]] = {}
+        for position, mass in zip(query.positions, query.masses, strict=True):
+            hits: dict[int, float] = {}
+            for term, weight in position:
+                found = examples.terms.get(term)
+                if not found:
+                    continue
+                idf = index.idf(term)
+                for number, example_weight in found:
+                    hits[number] = max(hits.get(number, 0.0), weight * example_weight * idf)
+                    terms = matched_example.setdefault(number, {})
+                    terms[term] = max(terms.get(term, 0.0), example_weight * idf)
+            for number, hit in hits.items():
+                matched_query[number] = matched_query.get(number, 0.0) + min(mass, hit)
         best = 0.0
-        for example in index.examples[doc]:
-            matched_query = 0.0
-            matched_example: dict[str, float] = {}
-            for position, mass in zip(query.positions, query.masses, strict=True):
-                hit = 0.0
-                for term, weight in position:
-                    example_weight = example.terms.get(term)
-                    if example_weight is not None:
-                        idf = index.idf(term)
-                        hit = max(hit, weight * example_weight * idf)
-                        value = example_weight * idf
-                        if value > matched_example.get(term, 0.0):
-                            matched_example[term] = value
-                matched_query += min(mass, hit)
-            if not matched_query:
-                continue
-            query_side = matched_query / (query.mass + smoothing)
-            example_side = min(1.0, sum(matched_example.values()) / (example.mass + smoothing))
+        for number, matched in matched_query.items():
+            query_side = matched / (query.mass + smoothing)
+            example_mass = examples.masses[number] + smoothing
+            example_side = min(1.0, sum(matched_example[number].values()) / example_mass)
             best = max(best, (query_side * example_side) ** 0.5)
         return best
 
 
-def _body_texts(page: Page) -> Iterable[str]:
+def body_texts(page: Page) -> Iterable[str]:
+    """A page's body as texts: paragraphs, lists, table rows and tools."""
     yield from page.text
     for item_list in page.lists:
         yield item_list.title
@@ -235,5 +243,6 @@ def _body_texts(page: Page) -> Iterable[str]:
         yield tool.name if not tool.description else f"{tool.name}. {tool.description}"
 
 
-def _page_texts(page: Page) -> Sequence[str]:
-    return (page.title, page.summary, *page.questions, *_body_texts(page))
+def page_texts(page: Page) -> Sequence[str]:
+    """Every text of a page, as the index reads it."""
+    return (page.title, page.summary, *page.questions, *body_texts(page))
