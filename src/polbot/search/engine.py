@@ -28,10 +28,13 @@ from polbot.search.analysis import Token
 from polbot.search.analyzer import DEFAULT_STEMMER, Analyzer
 from polbot.search.index import FieldSpec, Index, Position
 from polbot.search.result import Candidate, SearchResult
+from polbot.search.smalltalk import SmalltalkMatcher
 
 # Questions are short; a pasted document is cut here so every search takes bounded time.
 MAX_QUESTION_CHARS = 500
 MAX_POSITIONS = 40
+# The share of a question's IDF mass a smalltalk intent's examples must cover.
+WHOLE_QUESTION = 0.8
 
 FIELDS = {
     "title": FieldSpec(weight=3.0, b=0.5),
@@ -60,7 +63,7 @@ class Tuning:
     min_margin: float = 0.1
     # A smalltalk intent wins when its nearest example matches at least this well.
     smalltalk_threshold: float = 0.6
-    candidates_considered: int = 10
+    candidates_considered: int = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +113,7 @@ class Engine:
         self.index = Index(documents, FIELDS)
         self._page_ids = tuple(page.id for page in pages)
         self._smalltalk_ids = tuple(intent.id for intent in kb.smalltalk)
+        self.smalltalk = SmalltalkMatcher(kb.smalltalk)
 
     def _analyse_page_text(self, text: str) -> list[Token]:
         return list(self.analyzer.page(text))
@@ -118,9 +122,12 @@ class Engine:
         """Rank the pages for a question and decide: answer, smalltalk or fallback."""
         query = self._query(text)
         if not query.positions:
+            intent, score = self.smalltalk.match(text)
+            if intent is not None:
+                return SearchResult(text, "smalltalk", None, score, (), intent)
             return SearchResult(text, "fallback", None, 0.0, ())
         tuning = self.tuning
-        found = self.index.top(query.positions, tuning.candidates_considered)
+        found = self.index.top(query.positions, query.masses, tuning.candidates_considered)
         first_smalltalk = len(self._page_ids)
         best = heapq.nlargest(tuning.candidates_considered, found, key=found.__getitem__)
         docs = set(best) | set(range(first_smalltalk, self.index.size))
@@ -135,12 +142,14 @@ class Engine:
         candidates = tuple(Candidate(self._page_ids[d], confidence[d]) for d in pages[:3])
         top = confidence[pages[0]] if pages else 0.0
 
-        if chats:
-            chat = chats[0]
-            chat_score = self._nearest_example(query, chat)
-            if chat_score >= tuning.smalltalk_threshold and chat_score >= top:
-                intent = self._smalltalk_ids[chat - first_smalltalk]
-                return SearchResult(text, "smalltalk", None, chat_score, candidates, intent)
+        intent, chat_score = self.smalltalk.match(text)
+        for chat in chats:
+            # Smalltalk must be all smalltalk: its examples cover the whole question.
+            score = self._coverage(query, chat)
+            if score >= WHOLE_QUESTION and score > chat_score:
+                intent, chat_score = self._smalltalk_ids[chat - first_smalltalk], score
+        if intent is not None and chat_score >= max(tuning.smalltalk_threshold, top):
+            return SearchResult(text, "smalltalk", None, chat_score, candidates, intent)
         if not pages or query.known_share < tuning.min_known_share:
             return SearchResult(text, "fallback", None, top, candidates)
         if top < tuning.answer_threshold:
@@ -182,20 +191,23 @@ class Engine:
 
     def _relevance(self, query: _Query, doc: int, bm25: float) -> float:
         tuning = self.tuning
+        return (
+            tuning.example_weight * self._nearest_example(query, doc)
+            + tuning.coverage_weight * self._coverage(query, doc)
+            + tuning.bm25_weight * min(1.0, bm25 / query.mass)
+        )
+
+    def _coverage(self, query: _Query, doc: int) -> float:
+        """The share of the question's IDF mass that occurs anywhere in the document."""
         index = self.index
         covered = 0.0
         for position, mass in zip(query.positions, query.masses, strict=True):
             best = 0.0
             for term, weight in position:
-                if index.contribution(term, doc):
-                    best = max(best, weight * index.idf(term))
+                if weight * index.idf(term) > best and index.contains(term, doc):
+                    best = weight * index.idf(term)
             covered += min(mass, best)
-        total = query.mass
-        return (
-            tuning.example_weight * self._nearest_example(query, doc)
-            + tuning.coverage_weight * covered / total
-            + tuning.bm25_weight * min(1.0, bm25 / total)
-        )
+        return covered / query.mass
 
     def _nearest_example(self, query: _Query, doc: int) -> float:
         """How well the nearest example question of ``doc`` and the question cover each
@@ -214,9 +226,10 @@ class Engine:
                     continue
                 idf = index.idf(term)
                 for number, example_weight in found:
-                    hits[number] = max(hits.get(number, 0.0), weight * example_weight * idf)
+                    value = weight * example_weight * idf
+                    hits[number] = max(hits.get(number, 0.0), value)
                     terms = matched_example.setdefault(number, {})
-                    terms[term] = max(terms.get(term, 0.0), example_weight * idf)
+                    terms[term] = max(terms.get(term, 0.0), value)
             for number, hit in hits.items():
                 matched_query[number] = matched_query.get(number, 0.0) + min(mass, hit)
         best = 0.0

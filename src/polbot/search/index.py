@@ -126,37 +126,39 @@ class Index:
     def knows(self, term: str) -> bool:
         return term in self._idf
 
-    def contribution(self, term: str, doc: int) -> float:
-        """The term's BM25F score in one document (0 when absent)."""
+    def contains(self, term: str, doc: int) -> bool:
+        """Whether the document has the term in any field."""
         postings = self._postings.get(term)
-        return postings.get(doc, 0.0) if postings else 0.0
+        return postings is not None and doc in postings
 
-    def top(self, positions: Sequence[Position], k: int) -> dict[int, float]:
+    def top(self, positions: Sequence[Position], caps: Sequence[float], k: int) -> dict[int, float]:
         """The ``k`` best documents with their exact BM25F scores.
 
-        A position scores a document by its best alternative term. Documents are gathered
-        from each term's highest-impact postings only (impact-ordered pruning: a document
-        outside every term's top :data:`IMPACT_DEPTH` rarely makes the top k), the best
-        gathered ones are then scored exactly. On a small index this is exhaustive.
+        A position scores a document by its best alternative term, at most ``caps`` for
+        that position (a synonym must not make a word weigh more than it does). Documents
+        are gathered from each term's highest-impact postings only (impact-ordered pruning:
+        a document outside every term's top :data:`IMPACT_DEPTH` rarely makes the top k),
+        and the best gathered ones are then scored exactly. A small index is searched
+        exhaustively.
         """
         gathered: dict[int, float] = {}
-        for position in positions:
+        for position, cap in zip(positions, caps, strict=True):
             best: dict[int, float] = {}
             for term, weight in position:
                 for value, doc in self._ranked.get(term, ())[:IMPACT_DEPTH]:
-                    value *= weight
+                    value = min(cap, value * weight)
                     if value > best.get(doc, 0.0):
                         best[doc] = value
             for doc, value in best.items():
                 gathered[doc] = gathered.get(doc, 0.0) + value
         shortlist = heapq.nlargest(RESCORE_DEPTH * k, gathered, key=gathered.__getitem__)
-        exact = {doc: self.score(positions, doc) for doc in shortlist}
+        exact = {doc: self.score(positions, caps, doc) for doc in shortlist}
         return {doc: exact[doc] for doc in heapq.nlargest(k, exact, key=exact.__getitem__)}
 
-    def score(self, positions: Sequence[Position], doc: int) -> float:
-        """The exact BM25F score of one document for a query."""
+    def score(self, positions: Sequence[Position], caps: Sequence[float], doc: int) -> float:
+        """The exact BM25F score of one document for a query (see :meth:`top`)."""
         total = 0.0
-        for position in positions:
+        for position, cap in zip(positions, caps, strict=True):
             best = 0.0
             for term, weight in position:
                 postings = self._postings.get(term)
@@ -164,5 +166,5 @@ class Index:
                     value = postings.get(doc, 0.0) * weight
                     if value > best:
                         best = value
-            total += best
+            total += min(cap, best)
         return total

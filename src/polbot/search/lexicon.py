@@ -49,9 +49,9 @@ def common_words() -> frozenset[str]:
     return frozenset(_data_lines("common-nl.txt"))
 
 
-# Compound parts shorter than this are too likely to match by accident (e.g. "rol" inside
-# "controle"); the head of a compound carries its meaning and must be a little longer.
-MIN_MODIFIER = 3
+# Compound parts shorter than this are too likely to match by accident ("pol" in
+# "polarisatie", "her" in "herkennen").
+MIN_MODIFIER = 4
 MIN_HEAD = 4
 
 
