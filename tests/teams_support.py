@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import itertools
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 from aiohttp import web
+from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
 
@@ -32,6 +35,8 @@ class FakeConnector:
     """The Bot Connector service a ``serviceUrl`` points at: records what the bot posts."""
 
     posted: list[Posted] = field(default_factory=list)
+    status: int = 200
+    """What the connector answers; 5xx plays an outage."""
     _ids: itertools.count = field(default_factory=itertools.count)
 
     def app(self) -> web.Application:
@@ -46,11 +51,28 @@ class FakeConnector:
         self.posted.append(
             Posted(request.path, request.headers.get("Authorization"), await request.json())
         )
+        if self.status >= 400:
+            return web.json_response({"error": {"code": "ServiceError"}}, status=self.status)
         return web.json_response({"id": f"reply-{next(self._ids)}"})
 
     def messages(self) -> list[dict[str, Any]]:
         """The message activities posted so far (typing indicators left out)."""
         return [post.body for post in self.posted if post.body.get("type") == "message"]
+
+
+@asynccontextmanager
+async def running_connector() -> AsyncIterator[tuple[FakeConnector, str]]:
+    """A fake connector on 127.0.0.1 and its URL, the ``serviceUrl`` of test activities.
+
+    Its access log is off: the paths it serves name conversations, and the privacy tests
+    read every log line the product writes."""
+    fake = FakeConnector()
+    server = TestServer(fake.app(), host="127.0.0.1")
+    await server.start_server(access_log=None)
+    try:
+        yield fake, str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
 
 
 def activity(service_url: str, **fields: Any) -> dict[str, Any]:

@@ -18,11 +18,16 @@ import json
 import re
 import time
 from collections import defaultdict, deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+from telegram.ext import Application
+from telegram.request import HTTPXRequest
+
+from polbot.channels.telegram.bot import ChannelHandler, build_application, poll
 
 TOKEN = "123456789:AAHfakeTokenForLoopbackTests_0123456"
 BOT_ID = 123456789
@@ -44,6 +49,7 @@ class Call:
     method: str
     params: dict[str, Any]
     status: int
+    description: str = ""
     at: float = field(default_factory=time.perf_counter)
 
 
@@ -199,7 +205,7 @@ class FakeBotApi:
     def _answer(
         self, method: str, params: dict[str, Any], status: int, **body: Any
     ) -> web.Response:
-        self.calls.append(Call(method, params, status))
+        self.calls.append(Call(method, params, status, body.get("description", "")))
         if status == 200:
             return web.json_response({"ok": True, **body})
         return web.json_response({"ok": False, "error_code": status, **body}, status=status)
@@ -340,3 +346,31 @@ def _chat(chat_id: int, chat_type: str) -> dict[str, Any]:
 
 def _user(user_id: int, first_name: str) -> dict[str, Any]:
     return {"id": abs(user_id), "is_bot": False, "first_name": first_name}
+
+
+def loopback_request() -> HTTPXRequest:
+    """An HTTP client for PTB that ignores proxy settings: the fake is on loopback."""
+    return HTTPXRequest(connection_pool_size=64, httpx_kwargs={"trust_env": False})
+
+
+@asynccontextmanager
+async def polling_bot(
+    api: FakeBotApi, handler: ChannelHandler, **options: Any
+) -> AsyncIterator[Application]:
+    """The real bot polling ``api`` with ``handler``, from start-up to a clean stop."""
+    application = build_application(
+        handler,
+        token=api.token,
+        base_url=api.base_url,
+        request=loopback_request(),
+        get_updates_request=loopback_request(),
+        **options,
+    )
+    stop = asyncio.Event()
+    task = asyncio.create_task(poll(application, handler, stop, poll_timeout=1))
+    try:
+        await api.wait_for("getUpdates")
+        yield application
+    finally:
+        stop.set()
+        await task

@@ -23,6 +23,7 @@ from teams_support import (
     card_press,
     channel_mention,
     members_added,
+    running_connector,
     teams_settings,
 )
 
@@ -41,9 +42,8 @@ def assistant(kb) -> Assistant:
 
 @pytest.fixture
 async def connector() -> AsyncIterator[tuple[FakeConnector, str]]:
-    fake = FakeConnector()
-    async with TestServer(fake.app(), host="127.0.0.1") as server:
-        yield fake, str(server.make_url("")).rstrip("/")
+    async with running_connector() as running:
+        yield running
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from teams_support import (
     card_press,
     channel_mention,
     members_added,
+    running_connector,
 )
 
 
@@ -45,9 +46,8 @@ class RecordingHandler:
 
 @pytest.fixture
 async def connector() -> AsyncIterator[tuple[FakeConnector, str]]:
-    fake = FakeConnector()
-    async with TestServer(fake.app(), host="127.0.0.1") as server:
-        yield fake, str(server.make_url("")).rstrip("/")
+    async with running_connector() as running:
+        yield running
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from microsoft_agents.authentication.msal import MsalAuth
 from polbot.channels.teams.endpoint import TeamsConfigError, mount
 from polbot.dialogue.events import Event
 from polbot.dialogue.replies import Paragraph, Reply, Span
-from teams_support import APP_ID, FakeConnector, Signer, activity
+from teams_support import APP_ID, FakeConnector, Signer, activity, running_connector
 
 OUTBOUND_TOKEN = "token-for-the-connector"
 ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
@@ -43,9 +43,8 @@ def signer() -> Signer:
 
 @pytest.fixture
 async def connector() -> AsyncIterator[tuple[FakeConnector, str]]:
-    fake = FakeConnector()
-    async with TestServer(fake.app(), host="127.0.0.1") as server:
-        yield fake, str(server.make_url("")).rstrip("/")
+    async with running_connector() as running:
+        yield running
 
 
 @pytest.fixture

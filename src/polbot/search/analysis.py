@@ -36,6 +36,9 @@ class Token(NamedTuple):
 # (e-learning, 5G-zendmasten, zwart-wit, auto's).
 _TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+(?:[-'’]\w+)*")
 _UNDERSCORES = re.compile(r"_+")
+# A synonym counts for less than the word itself: "inspraak" should find the page that
+# says "inspraak" before the one that says "participatie".
+SYNONYM_WEIGHT = 0.6
 # A token longer than any Dutch word is noise (a pasted hash, a key); drop it early.
 MAX_TOKEN_LENGTH = 40
 
@@ -212,5 +215,5 @@ def expand_synonyms(
                     for token in span:
                         if (term, token.pos) not in added:
                             added.add((term, token.pos))
-                            yield Token(term, token.pos, 0.8)
+                            yield Token(term, token.pos, SYNONYM_WEIGHT)
             break

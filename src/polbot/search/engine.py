@@ -19,6 +19,7 @@ win by accident.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -27,10 +28,13 @@ from polbot.search.analysis import Token
 from polbot.search.analyzer import DEFAULT_STEMMER, Analyzer
 from polbot.search.index import FieldSpec, Index, Position
 from polbot.search.result import Candidate, SearchResult
+from polbot.search.smalltalk import SmalltalkMatcher
 
 # Questions are short; a pasted document is cut here so every search takes bounded time.
 MAX_QUESTION_CHARS = 500
 MAX_POSITIONS = 40
+# The share of a question's IDF mass a smalltalk intent's examples must cover.
+WHOLE_QUESTION = 0.8
 
 FIELDS = {
     "title": FieldSpec(weight=3.0, b=0.5),
@@ -59,7 +63,7 @@ class Tuning:
     min_margin: float = 0.1
     # A smalltalk intent wins when its nearest example matches at least this well.
     smalltalk_threshold: float = 0.6
-    candidates_considered: int = 10
+    candidates_considered: int = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +94,7 @@ class Engine:
     ) -> None:
         self.tuning = tuning or Tuning()
         pages = kb.pages
-        texts = [text for page in pages for text in _page_texts(page)]
+        texts = [text for page in pages for text in page_texts(page)]
         texts += [example for intent in kb.smalltalk for example in intent.examples]
         self.analyzer = Analyzer(
             texts, synonyms=kb.synonyms, abbreviations=kb.abbreviations, algorithm=stemmer
@@ -101,7 +105,7 @@ class Engine:
                 "title": [analyse(page.title)],
                 "questions": [analyse(q) for q in page.questions],
                 "summary": [analyse(page.summary)],
-                "body": [analyse(t) for t in _body_texts(page)],
+                "body": [analyse(t) for t in body_texts(page)],
             }
             for page in pages
         ]
@@ -109,6 +113,7 @@ class Engine:
         self.index = Index(documents, FIELDS)
         self._page_ids = tuple(page.id for page in pages)
         self._smalltalk_ids = tuple(intent.id for intent in kb.smalltalk)
+        self.smalltalk = SmalltalkMatcher(kb.smalltalk)
 
     def _analyse_page_text(self, text: str) -> list[Token]:
         return list(self.analyzer.page(text))
@@ -117,11 +122,15 @@ class Engine:
         """Rank the pages for a question and decide: answer, smalltalk or fallback."""
         query = self._query(text)
         if not query.positions:
+            intent, score = self.smalltalk.match(text)
+            if intent is not None:
+                return SearchResult(text, "smalltalk", None, score, (), intent)
             return SearchResult(text, "fallback", None, 0.0, ())
         tuning = self.tuning
-        found = self.index.top(query.positions, tuning.candidates_considered)
+        found = self.index.top(query.positions, query.masses, tuning.candidates_considered)
         first_smalltalk = len(self._page_ids)
-        docs = set(found) | set(range(first_smalltalk, self.index.size))
+        best = heapq.nlargest(tuning.candidates_considered, found, key=found.__getitem__)
+        docs = set(best) | set(range(first_smalltalk, self.index.size))
         relevance = {doc: self._relevance(query, doc, found.get(doc, 0.0)) for doc in docs}
         pages = sorted(
             (d for d in relevance if d < first_smalltalk), key=lambda d: (-relevance[d], d)
@@ -133,12 +142,14 @@ class Engine:
         candidates = tuple(Candidate(self._page_ids[d], confidence[d]) for d in pages[:3])
         top = confidence[pages[0]] if pages else 0.0
 
-        if chats:
-            chat = chats[0]
-            chat_score = self._nearest_example(query, chat)
-            if chat_score >= tuning.smalltalk_threshold and chat_score >= top:
-                intent = self._smalltalk_ids[chat - first_smalltalk]
-                return SearchResult(text, "smalltalk", None, chat_score, candidates, intent)
+        intent, chat_score = self.smalltalk.match(text)
+        for chat in chats:
+            # Smalltalk must be all smalltalk: its examples cover the whole question.
+            score = self._coverage(query, chat)
+            if score >= WHOLE_QUESTION and score > chat_score:
+                intent, chat_score = self._smalltalk_ids[chat - first_smalltalk], score
+        if intent is not None and chat_score >= max(tuning.smalltalk_threshold, top):
+            return SearchResult(text, "smalltalk", None, chat_score, candidates, intent)
         if not pages or query.known_share < tuning.min_known_share:
             return SearchResult(text, "fallback", None, top, candidates)
         if top < tuning.answer_threshold:
@@ -170,7 +181,7 @@ class Engine:
                     mass = max(i for i, _ in known_alts)
                     knownness = max(w for _, w in known_alts)
                 else:
-                    mass, knownness = index.max_idf, 0.0
+                    mass, knownness = index.unknown_idf, 0.0
             positions.append(tuple(terms.items()))
             masses.append(mass)
             known.append(mass * knownness)
@@ -180,48 +191,58 @@ class Engine:
 
     def _relevance(self, query: _Query, doc: int, bm25: float) -> float:
         tuning = self.tuning
+        return (
+            tuning.example_weight * self._nearest_example(query, doc)
+            + tuning.coverage_weight * self._coverage(query, doc)
+            + tuning.bm25_weight * min(1.0, bm25 / query.mass)
+        )
+
+    def _coverage(self, query: _Query, doc: int) -> float:
+        """The share of the question's IDF mass that occurs anywhere in the document."""
         index = self.index
         covered = 0.0
         for position, mass in zip(query.positions, query.masses, strict=True):
             best = 0.0
             for term, weight in position:
-                if index.contribution(term, doc):
-                    best = max(best, weight * index.idf(term))
+                if weight * index.idf(term) > best and index.contains(term, doc):
+                    best = weight * index.idf(term)
             covered += min(mass, best)
-        total = query.mass
-        return (
-            tuning.example_weight * self._nearest_example(query, doc)
-            + tuning.coverage_weight * covered / total
-            + tuning.bm25_weight * min(1.0, bm25 / total)
-        )
+        return covered / query.mass
 
     def _nearest_example(self, query: _Query, doc: int) -> float:
+        """How well the nearest example question of ``doc`` and the question cover each
+        other: the geometric mean of both sides' matched IDF mass, smoothed so that matches
+        on words every page shares stay weak."""
         smoothing = self.tuning.example_smoothing
         index = self.index
+        examples = index.examples[doc]
+        matched_query: dict[int, float] = {}
+        matched_example: dict[int, dict[str, float]] = {}
+        for position, mass in zip(query.positions, query.masses, strict=True):
+            hits: dict[int, float] = {}
+            for term, weight in position:
+                found = examples.terms.get(term)
+                if not found:
+                    continue
+                idf = index.idf(term)
+                for number, example_weight in found:
+                    value = weight * example_weight * idf
+                    hits[number] = max(hits.get(number, 0.0), value)
+                    terms = matched_example.setdefault(number, {})
+                    terms[term] = max(terms.get(term, 0.0), value)
+            for number, hit in hits.items():
+                matched_query[number] = matched_query.get(number, 0.0) + min(mass, hit)
         best = 0.0
-        for example in index.examples[doc]:
-            matched_query = 0.0
-            matched_example: dict[str, float] = {}
-            for position, mass in zip(query.positions, query.masses, strict=True):
-                hit = 0.0
-                for term, weight in position:
-                    example_weight = example.terms.get(term)
-                    if example_weight is not None:
-                        idf = index.idf(term)
-                        hit = max(hit, weight * example_weight * idf)
-                        value = example_weight * idf
-                        if value > matched_example.get(term, 0.0):
-                            matched_example[term] = value
-                matched_query += min(mass, hit)
-            if not matched_query:
-                continue
-            query_side = matched_query / (query.mass + smoothing)
-            example_side = min(1.0, sum(matched_example.values()) / (example.mass + smoothing))
+        for number, matched in matched_query.items():
+            query_side = matched / (query.mass + smoothing)
+            example_mass = examples.masses[number] + smoothing
+            example_side = min(1.0, sum(matched_example[number].values()) / example_mass)
             best = max(best, (query_side * example_side) ** 0.5)
         return best
 
 
-def _body_texts(page: Page) -> Iterable[str]:
+def body_texts(page: Page) -> Iterable[str]:
+    """A page's body as texts: paragraphs, lists, table rows and tools."""
     yield from page.text
     for item_list in page.lists:
         yield item_list.title
@@ -235,5 +256,6 @@ def _body_texts(page: Page) -> Iterable[str]:
         yield tool.name if not tool.description else f"{tool.name}. {tool.description}"
 
 
-def _page_texts(page: Page) -> Sequence[str]:
-    return (page.title, page.summary, *page.questions, *_body_texts(page))
+def page_texts(page: Page) -> Sequence[str]:
+    """Every text of a page, as the index reads it."""
+    return (page.title, page.summary, *page.questions, *body_texts(page))

@@ -46,6 +46,7 @@ from polbot.channels.teams.inbound import (
     MAX_BODY_BYTES,
     BadActivity,
     parse_activity,
+    quiet_sdk_validation_log,
     to_event,
     wants_welcome,
 )
@@ -179,6 +180,7 @@ def mount(app: web.Application, handler: Handler, settings: Any) -> None:
     """
     auth = auth_configuration(settings)
     privacy.install()
+    quiet_sdk_validation_log()
     agent, adapter = build_agent(handler, auth)
     path = _setting(settings, "path") or DEFAULT_PATH
 
@@ -188,6 +190,9 @@ def mount(app: web.Application, handler: Handler, settings: Any) -> None:
             return web.json_response({"error": "body too large"}, status=413)
         try:
             body = parse_activity(await request.read())
+        except web.HTTPRequestEntityTooLarge:  # the server's client_max_size
+            log.warning("teams: rejected request: body larger than the server accepts")
+            return web.json_response({"error": "body too large"}, status=413)
         except BadActivity as exc:
             log.warning("teams: rejected request: %s", exc.reason)
             return web.json_response({"error": "invalid activity"}, status=400)

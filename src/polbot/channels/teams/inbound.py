@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import html
 import json
+import logging
 import re
+from contextvars import ContextVar
 from typing import Any
 
 from microsoft_agents.activity import Activity, ActivityTypes
@@ -24,6 +26,11 @@ KNOWN_TYPES = frozenset(kind.value for kind in ActivityTypes)
 COMMANDS = frozenset({"menu", "help", "contact"})
 """Commands of the Teams command menu; Teams sends the chosen one as plain text."""
 
+# The SDK logs every activity that fails its model at ERROR, with a traceback; polbot's own
+# check reports the failure in one warning line instead.
+_SDK_ACTIVITY_LOGGER = "microsoft_agents.activity.activity"
+_checking: ContextVar[bool] = ContextVar("polbot_teams_checking", default=False)
+
 _MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
 _SPACE = re.compile(r"\s+")
 
@@ -35,6 +42,20 @@ class BadActivity(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class _WhileChecking(logging.Filter):
+    """Drops the SDK's record of a validation failure that :func:`parse_activity` reports."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _checking.get()
+
+
+def quiet_sdk_validation_log() -> None:
+    """Keep the SDK from logging the failures of :func:`parse_activity`'s check; idempotent."""
+    logger = logging.getLogger(_SDK_ACTIVITY_LOGGER)
+    if not any(isinstance(existing, _WhileChecking) for existing in logger.filters):
+        logger.addFilter(_WhileChecking())
 
 
 def parse_activity(raw: bytes) -> dict[str, Any]:
@@ -57,11 +78,16 @@ def parse_activity(raw: bytes) -> dict[str, Any]:
     conversation = body.get("conversation")
     if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
         raise BadActivity("activity has no conversation id")
+    checking = _checking.set(True)
     try:
         Activity.model_validate(body)
     except ValidationError as exc:
         fields = sorted({".".join(map(str, error["loc"])) for error in exc.errors()})
         raise BadActivity(f"activity fails the schema at {', '.join(fields)}") from exc
+    except Exception as exc:  # the SDK's own checks raise a bare Exception (productInfo)
+        raise BadActivity(f"activity rejected by the SDK ({type(exc).__name__})") from exc
+    finally:
+        _checking.reset(checking)
     return body
 
 

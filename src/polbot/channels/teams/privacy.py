@@ -4,8 +4,8 @@ The SDK logs conversation ids at INFO ("Sending to conversation: ..."), and mess
 ids inside warnings and errors ("No route found ... with text: ...", connector errors naming
 ``v3/conversations/<id>``). polbot logs what happened, never who asked or what they wrote, so
 every record of the ``microsoft_agents`` loggers passes through :class:`ScrubbingHandler`,
-which replaces the identifiers and text of the activity being handled before the record
-reaches the application's handlers.
+which replaces the identifiers and text of the activity being handled (remembered per
+request in a context variable) before the record reaches the application's handlers.
 """
 
 from __future__ import annotations
@@ -57,33 +57,35 @@ def scrub(text: str) -> str:
 
 
 class ScrubbingHandler(logging.Handler):
-    """Re-emits the SDK's records, scrubbed, through the root logger's handlers."""
+    """Scrubs the SDK's records in place on their way up to the application's handlers.
+
+    Attached to the ``microsoft_agents`` logger, it sees every SDK record before the root
+    logger's handlers do, and writes nothing itself.
+    """
 
     def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
         if record.exc_info and not record.exc_text:
             record.exc_text = logging.Formatter().formatException(record.exc_info)
-        clean = logging.makeLogRecord(
-            {
-                **record.__dict__,
-                "msg": scrub(message),
-                "args": None,
-                "exc_info": None,
-                "exc_text": scrub(record.exc_text) if record.exc_text else None,
-                "stack_info": scrub(record.stack_info) if record.stack_info else None,
-            }
-        )
-        logging.getLogger().handle(clean)
+        record.msg = scrub(record.getMessage())
+        record.args = None
+        record.exc_info = None
+        record.exc_text = scrub(record.exc_text) if record.exc_text else None
+        record.stack_info = scrub(record.stack_info) if record.stack_info else None
+
+
+# The SDK warns on every anonymous turn that its token client has no app id: expected there.
+_QUIET = {"microsoft_agents.hosting.core.connector.client.user_token_client": logging.ERROR}
 
 
 def install(level: int = logging.WARNING) -> None:
-    """Route the SDK's records through :class:`ScrubbingHandler`, at ``level`` and above.
+    """Scrub the SDK's records, and keep only those at ``level`` and above.
 
     The SDK's INFO records are per-request chatter that names conversations; WARNING and
     above stay, scrubbed. Installing twice changes nothing.
     """
     sdk = logging.getLogger(SDK_LOGGER)
     sdk.setLevel(level)
-    sdk.propagate = False
+    for name, quiet_level in _QUIET.items():
+        logging.getLogger(name).setLevel(quiet_level)
     if not any(isinstance(handler, ScrubbingHandler) for handler in sdk.handlers):
         sdk.addHandler(ScrubbingHandler())

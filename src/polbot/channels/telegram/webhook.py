@@ -58,18 +58,39 @@ def mount(app: web.Application, handler: ChannelHandler, settings: TelegramSetti
             "public_url must be set for the Telegram webhook: the https address at which "
             "Telegram reaches this server"
         )
-    path = settings.webhook_path
     application = build_application(
         handler, token=token, base_url=settings.api_base_url, webhook=True
     )
+    attach(
+        app,
+        application,
+        handler,
+        public_url=settings.public_url,
+        path=settings.webhook_path,
+        secret=secret,
+    )
+
+
+def attach(
+    app: web.Application,
+    application: Application,
+    handler: ChannelHandler,
+    *,
+    public_url: str,
+    path: str,
+    secret: str,
+) -> None:
+    """Feed ``application`` (built with ``webhook=True``) from ``POST {path}`` on ``app``.
+
+    On start-up the application is initialised, the command menu published and the webhook
+    ``{public_url}{path}`` registered with ``secret``; on clean-up the application stops.
+    """
     app[APPLICATION] = application
 
     async def start(_app: web.Application) -> None:
         await start_bot(application, handler)
         await application.bot.set_webhook(
-            url=settings.public_url + path,
-            secret_token=secret,
-            allowed_updates=ALLOWED_UPDATES,
+            url=public_url + path, secret_token=secret, allowed_updates=ALLOWED_UPDATES
         )
         await application.start()
         log.info("telegram webhook registered", extra={"channel": "telegram", "path": path})
