@@ -71,6 +71,23 @@ async def test_metrics_count_a_question_just_asked(http: aiohttp.ClientSession) 
     assert await metric(http, "polbot_handle_seconds_count", channel="web") >= 1
 
 
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        (lambda kb: kb.smalltalk[0].examples[0], "smalltalk"),
+        (lambda kb: "Hoe laat vertrekt de laatste trein naar Parijs?", "fallback"),
+    ],
+)
+async def test_metrics_count_questions_by_kind(
+    http: aiohttp.ClientSession, question, kind: str
+) -> None:
+    kb, _ = real_parts()
+    status, body = await chat(http, {"text": question(kb)})
+    assert status == 200
+    assert body["replies"][0]["kind"] == kind
+    assert await metric(http, "polbot_questions_total", channel="web", kind=kind) == 1
+
+
 async def test_metrics_count_button_presses(http: aiohttp.ClientSession) -> None:
     await chat(http, {"payload": "home"})
     await chat(http, {"payload": "home"})
