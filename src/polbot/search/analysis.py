@@ -39,6 +39,8 @@ _UNDERSCORES = re.compile(r"_+")
 # A synonym counts for less than the word itself: "inspraak" should find the page that
 # says "inspraak" before the one that says "participatie".
 SYNONYM_WEIGHT = 0.6
+# A question word ("wie", "hoe") weighs this much next to a topic word.
+WEAK_WEIGHT = 0.3
 # A token longer than any Dutch word is noise (a pasted hash, a key); drop it early.
 MAX_TOKEN_LENGTH = 40
 
@@ -99,6 +101,16 @@ def stop(tokens: Iterable[Token], stopwords: frozenset[str] | set[str]) -> Itera
     for token in tokens:
         if len(token.text) > 1 and token.text not in stopwords:
             yield token
+
+
+def weaken(tokens: Iterable[Token], weak: frozenset[str] | set[str]) -> Iterator[Token]:
+    """Give words that hint at the kind of question, not its topic, a low weight.
+
+    >>> [(t.text, t.weight) for t in weaken(fold(tokenize("Wie trainen")), {"wie"})]
+    [('wie', 0.3), ('trainen', 1.0)]
+    """
+    for token in tokens:
+        yield token._replace(weight=token.weight * WEAK_WEIGHT) if token.text in weak else token
 
 
 def expand_abbreviations(

@@ -23,6 +23,7 @@ from polbot.search.analysis import (
     stem,
     stop,
     tokenize,
+    weaken,
 )
 from polbot.search.lexicon import Decompounder, SpellingCorrector, common_words, dutch
 
@@ -31,9 +32,12 @@ DEFAULT_STEMMER = "dutch_porter"
 CACHE_SIZE = 50_000
 
 
-def words(text: str, stopwords: frozenset[str]) -> Iterator[Token]:
-    """The folded content words of a text, before any vocabulary-based step."""
-    return stop(fold(tokenize(normalize(text))), stopwords)
+def words(
+    text: str, stopwords: frozenset[str], weak: frozenset[str] = frozenset()
+) -> Iterator[Token]:
+    """The folded content words of a text (question words weakened), before any
+    vocabulary-based step."""
+    return weaken(stop(fold(tokenize(normalize(text))), stopwords), weak)
 
 
 class Analyzer:
@@ -54,6 +58,7 @@ class Analyzer:
     ) -> None:
         data = dutch()
         self._stopwords = data.stopwords
+        self._weak = data.question_words
         self.stemmer = Stemmer(algorithm, data.stem_overrides)
         counts: Counter[str] = Counter()
         for text in texts:
@@ -114,7 +119,7 @@ class Analyzer:
         return expand_synonyms(self._expand(text, self._question_word), self._synonyms)
 
     def _expand(self, text: str, chain: Callable[[str], Sequence[Token]]) -> Iterator[Token]:
-        for token in words(text, self._stopwords):
+        for token in words(text, self._stopwords, self._weak):
             for term in chain(token.text):
                 yield Token(term.text, token.pos, token.weight * term.weight)
 

@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from polbot.knowledge.model import KnowledgeBase, Page
-from polbot.search.analysis import Token
+from polbot.search.analysis import WEAK_WEIGHT, Token
 from polbot.search.analyzer import DEFAULT_STEMMER, Analyzer
 from polbot.search.index import FieldSpec, Index, Position
 from polbot.search.result import Candidate, SearchResult
@@ -51,6 +51,8 @@ class Tuning:
     example_weight: float = 0.5
     coverage_weight: float = 0.3
     bm25_weight: float = 0.2
+    # The title names a page's topic: a question about that topic leans towards it.
+    title_weight: float = 0.15
     # IDF mass added to both sides of an example match, so that matches on words every
     # page shares stay weak.
     example_smoothing: float = 0.5
@@ -65,12 +67,18 @@ class Tuning:
     smalltalk_threshold: float = 0.6
     candidates_considered: int = 8
 
+    @property
+    def total_weight(self) -> float:
+        return self.example_weight + self.coverage_weight + self.title_weight + self.bm25_weight
+
 
 @dataclass(frozen=True, slots=True)
 class _Query:
     positions: tuple[Position, ...]
     masses: tuple[float, ...]
     known_share: float
+    content_mass: float
+    """The IDF mass of the words that name a topic (not question words)."""
 
     @property
     def mass(self) -> float:
@@ -111,6 +119,10 @@ class Engine:
         ]
         documents += [{"questions": [analyse(e) for e in i.examples]} for i in kb.smalltalk]
         self.index = Index(documents, FIELDS)
+        self._titles = [
+            frozenset(t.text for unit in document.get("title", ()) for t in unit)
+            for document in documents
+        ]
         self._page_ids = tuple(page.id for page in pages)
         self._smalltalk_ids = tuple(intent.id for intent in kb.smalltalk)
         self.smalltalk = SmalltalkMatcher(kb.smalltalk)
@@ -121,7 +133,7 @@ class Engine:
     def search(self, text: str) -> SearchResult:
         """Rank the pages for a question and decide: answer, smalltalk or fallback."""
         query = self._query(text)
-        if not query.positions:
+        if query.content_mass == 0.0:  # nothing but stop words and question words
             intent, score = self.smalltalk.match(text)
             if intent is not None:
                 return SearchResult(text, "smalltalk", None, score, (), intent)
@@ -171,40 +183,51 @@ class Engine:
             terms[token.text] = max(terms.get(token.text, 0.0), token.weight)
         index = self.index
         positions, masses, known = [], [], []
+        content = 0.0
         for pos, terms in grouped.items():
             word, weight = primary[pos]
+            # A position weighs its word's IDF times the word's own weight (a question
+            # word or a correction weighs less); how well it is known is the best weight
+            # relative to that of its known terms (a compound of which only a part is known
+            # is partly known).
             if index.knows(word):
-                mass, knownness = index.idf(word), weight
+                mass, knownness = weight * index.idf(word), 1.0
             else:
                 known_alts = [(index.idf(t), w) for t, w in terms.items() if index.knows(t)]
                 if known_alts:
-                    mass = max(i for i, _ in known_alts)
-                    knownness = max(w for _, w in known_alts)
+                    mass = weight * max(i for i, _ in known_alts)
+                    knownness = max(w for _, w in known_alts) / weight
                 else:
-                    mass, knownness = index.unknown_idf, 0.0
+                    mass, knownness = weight * index.unknown_idf, 0.0
             positions.append(tuple(terms.items()))
             masses.append(mass)
             known.append(mass * knownness)
+            content += mass if weight > WEAK_WEIGHT else 0.0
         total = sum(masses)
         share = sum(known) / total if total else 0.0
-        return _Query(tuple(positions), tuple(masses), share)
+        return _Query(tuple(positions), tuple(masses), share, content)
 
     def _relevance(self, query: _Query, doc: int, bm25: float) -> float:
         tuning = self.tuning
-        return (
+        weighted = (
             tuning.example_weight * self._nearest_example(query, doc)
             + tuning.coverage_weight * self._coverage(query, doc)
+            + tuning.title_weight * self._coverage(query, doc, self._titles[doc])
             + tuning.bm25_weight * min(1.0, bm25 / query.mass)
         )
+        return weighted / tuning.total_weight
 
-    def _coverage(self, query: _Query, doc: int) -> float:
-        """The share of the question's IDF mass that occurs anywhere in the document."""
+    def _coverage(self, query: _Query, doc: int, within: frozenset[str] | None = None) -> float:
+        """The share of the question's IDF mass that occurs in the document (anywhere, or
+        among the terms ``within``)."""
         index = self.index
         covered = 0.0
         for position, mass in zip(query.positions, query.masses, strict=True):
             best = 0.0
             for term, weight in position:
-                if weight * index.idf(term) > best and index.contains(term, doc):
+                if weight * index.idf(term) > best and (
+                    term in within if within is not None else index.contains(term, doc)
+                ):
                     best = weight * index.idf(term)
             covered += min(mass, best)
         return covered / query.mass

@@ -28,6 +28,7 @@ class DutchData:
     """The general Dutch language data the analysis chain needs."""
 
     stopwords: frozenset[str]
+    question_words: frozenset[str]
     stem_overrides: dict[str, str]
     compound_links: tuple[str, ...]
 
@@ -38,6 +39,7 @@ def dutch() -> DutchData:
     overrides = dict(line.split(None, 1) for line in _data_lines("stem-overrides-nl.txt"))
     return DutchData(
         stopwords=frozenset(_data_lines("stopwords-nl.txt")),
+        question_words=frozenset(_data_lines("question-words-nl.txt")),
         stem_overrides={word: stem.strip() for word, stem in overrides.items()},
         compound_links=tuple(_data_lines("compounds-nl.txt")),
     )
