@@ -9,9 +9,12 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from polbot.cli import main
@@ -78,6 +81,11 @@ BROKEN: dict[str, tuple[list[Edit], list[str], str]] = {
         [(PREVENTIE, "    title: Preventie\n", "    title: 2024\n")],
         ["kb/preventie-en-repressie.yaml:11: pages[0].title"],
         "must be text, not the number 2024; put it in quotes",
+    ),
+    "text read as a mapping": (
+        [(PREVENTIE, "      - Investeer in contact", "      - Investeer: in contact")],
+        ["kb/preventie-en-repressie.yaml:16: pages[0].text[1]"],
+        "must be text, not a mapping (YAML reads 'a: b' as a key and a value); put the text",
     ),
     "duplicate page id": (
         [("signalering.yaml", "intern?\n", "intern?\n" + NETWERKEN_AGAIN)],
@@ -152,6 +160,11 @@ BROKEN: dict[str, tuple[list[Edit], list[str], str]] = {
         ["kb/home.yaml:10: home.menu[2]"],
         "a menu entry opens exactly one thing: give either theme: or page:",
     ),
+    "menu entry with neither a theme nor a page": (
+        [("home.yaml", "      page: inleiding\n", "")],
+        ["kb/home.yaml:10: home.menu[2]"],
+        "a menu entry opens exactly one thing: give either theme: or page:",
+    ),
     "YAML syntax error": (
         [(PREVENTIE, "    title: Preventie\n", "    title: Preventie: de basis\n")],
         ["kb/preventie-en-repressie.yaml:11:21"],
@@ -182,6 +195,11 @@ BROKEN: dict[str, tuple[list[Edit], list[str], str]] = {
         [("extra.yaml", "", SECOND_HOME)],
         ["kb/home.yaml:2: home"],
         "duplicate section 'home': first at kb/extra.yaml:1",
+    ),
+    "no home menu": (
+        [("home.yaml", (BASE / "home.yaml").read_text(encoding="utf-8").split("\n\n")[0], "#")],
+        ["kb", "kb/home.yaml:4: pages[0].id"],
+        "no file has a home: section (the home menu)",
     ),
     "duplicate message key across files": (
         [("messages-web.yaml", "", "messages:\n  menu: Kies.\n")],
@@ -295,6 +313,48 @@ def test_a_file_that_is_not_utf8_names_its_line(in_tmp: Path) -> None:
         load_knowledge(kb)
     assert [str(p) for p in caught.value.problems] == [
         "kb/messages.yaml:2: the file is not UTF-8 text; save it as UTF-8"
+    ]
+
+
+YAML_BITS = [*"ab:-[]{}&*!|>'\"#%@`,?~<=\\ \t\x00", ": ", "- ", "id", "pages", "theme", "home"]
+YAML_BITS += ["!!set", "<<", "&a", "*a", "!!binary", "2024-13-40", "\ufeff", "\xe9", "yes", "3"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    line=st.integers(min_value=0, max_value=40),
+    text=st.lists(st.sampled_from(YAML_BITS), max_size=30).map("".join),
+)
+def test_any_garbled_line_gives_problems_not_a_crash(line: int, text: str) -> None:
+    """Whatever an editor types on a line, the answer is a KnowledgeError with places."""
+    with tempfile.TemporaryDirectory() as tmp:
+        kb = Path(tmp, make_kb(Path(tmp)))
+        path = kb / PREVENTIE
+        lines = path.read_text(encoding="utf-8").splitlines()
+        indent = lines[line][: len(lines[line]) - len(lines[line].lstrip())]
+        lines[line] = indent + text
+        path.write_text("\n".join(lines), encoding="utf-8")
+        try:
+            load_knowledge(kb)
+        except KnowledgeError as exc:
+            assert exc.problems
+            assert all(problem.line and problem.file.endswith(".yaml") for problem in exc.problems)
+
+
+def test_an_unreadable_file_is_named(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The suite runs as root, who reads any file: so the refusal is simulated.
+    real_read = Path.read_bytes
+
+    def read_bytes(path: Path) -> bytes:
+        if path.name == "language.yaml":
+            raise PermissionError(13, "Permission denied")
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(make_kb(in_tmp))
+    assert [str(p) for p in caught.value.problems] == [
+        "kb/language.yaml: cannot read the file: Permission denied"
     ]
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from polbot.knowledge import HOME, KnowledgeBase, load_knowledge
 from polbot.knowledge.coverage import (
     handbook_texts,
     missing_sentences,
@@ -16,7 +17,6 @@ from polbot.knowledge.coverage import (
     source_sentences,
     split_sentences,
 )
-from polbot.knowledge.model import HOME, KnowledgeFile
 
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
 SOURCE = KNOWLEDGE / "source" / "aanpak-polarisatie.txt"
@@ -54,26 +54,18 @@ LABELS = {
 }
 
 
-def load_files(folder: Path) -> list[KnowledgeFile]:
-    """Every knowledge file of ``folder``, validated (until the loader lands)."""
-    return [
-        KnowledgeFile.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
-        for path in sorted(folder.glob("*.yaml"))
-    ]
-
-
-def handbook_models(files):
-    return [m for f in files for m in (f.home, f.theme, *f.pages) if m is not None]
+def all_handbook_texts(kb: KnowledgeBase) -> tuple[str, ...]:
+    return handbook_texts(kb.home, *kb.themes, *kb.pages)
 
 
 @pytest.fixture(scope="module")
-def files():
-    return load_files(KNOWLEDGE)
+def kb():
+    return load_knowledge(KNOWLEDGE)
 
 
 @pytest.fixture(scope="module")
-def pages(files):
-    return {page.id: page for f in files for page in f.pages}
+def pages(kb):
+    return {page.id: page for page in kb.pages}
 
 
 @pytest.fixture(scope="module")
@@ -81,27 +73,21 @@ def source():
     return SOURCE.read_text(encoding="utf-8")
 
 
-def test_the_knowledge_base_holds_the_contract_pages_and_themes(files, pages):
-    themes = {f.theme.id: f.theme for f in files if f.theme}
-    (home,) = [f.home for f in files if f.home]
-    assert {theme: list(t.pages) for theme, t in themes.items()} | {HOME: list(home.pages)} == (
-        CONTRACT
-    )
-    assert {theme: t.label for theme, t in themes.items()} == LABELS
+def test_the_knowledge_base_holds_the_contract_pages_and_themes(kb, pages):
+    themes = {theme.id: list(theme.pages) for theme in kb.themes}
+    assert themes | {HOME: list(kb.home.pages)} == CONTRACT
+    assert {theme.id: theme.label for theme in kb.themes} == LABELS
     assert {page.id: page.theme for page in pages.values()} == {
         page: theme for theme, ids in CONTRACT.items() for page in ids
     }
     assert len(pages) == 19
-    referenced = {r for page in pages.values() for r in page.related}
-    referenced |= {e.page for e in home.menu if e.page} | {e.theme for e in home.menu if e.theme}
-    assert referenced <= set(pages) | set(themes)
-    assert {e.theme for e in home.menu if e.theme} == set(themes)
+    assert [entry.theme for entry in kb.home.menu if entry.theme] == list(LABELS)
 
 
-def test_every_sentence_of_the_handbook_is_in_the_knowledge_base(files, source):
+def test_every_sentence_of_the_handbook_is_in_the_knowledge_base(kb, source):
     sentences = source_sentences(source)
     assert len(sentences) > 150
-    assert missing_sentences(sentences, handbook_texts(*handbook_models(files))) == ()
+    assert missing_sentences(sentences, all_handbook_texts(kb)) == ()
 
 
 @pytest.mark.parametrize(
@@ -122,7 +108,7 @@ def test_a_knowledge_base_without_one_sentence_reports_exactly_that_one(tmp_path
         data = _without(yaml.safe_load(path.read_text(encoding="utf-8")), pattern)
         path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
 
-    texts = handbook_texts(*handbook_models(load_files(folder)))
+    texts = all_handbook_texts(load_knowledge(folder))
 
     assert missing_sentences(source_sentences(source), texts) == (sentence,)
 
@@ -149,10 +135,9 @@ def _source_sections(source, pages):
     return sections
 
 
-def test_every_source_sentence_is_on_the_page_under_whose_heading_it_stands(files, pages, source):
+def test_every_source_sentence_is_on_the_page_under_whose_heading_it_stands(kb, pages, source):
     sections = _source_sections(source, pages)
-    (home,) = [f.home for f in files if f.home]
-    assert missing_sentences(sections.pop(None), handbook_texts(home)) == ()
+    assert missing_sentences(sections.pop(None), handbook_texts(kb.home)) == ()
     assert len(sections) == 17
     for page_id, sentences in sections.items():
         assert missing_sentences(sentences, handbook_texts(pages[page_id])) == (), page_id

@@ -1,0 +1,27 @@
+"""The channel-neutral conversation: events in, replies with buttons out.
+
+>>> from polbot.dialogue import Assistant, Command, plain  # doctest: +SKIP
+>>> print(plain(Assistant(kb, engine).handle(Command("start"))[0]))  # doctest: +SKIP
+"""
+
+from polbot.dialogue.assistant import Assistant, SearchEngine
+from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
+from polbot.dialogue.render import plain, plain_blocks
+from polbot.dialogue.replies import Block, BulletList, Button, Paragraph, Reply, Span
+
+__all__ = [
+    "Assistant",
+    "Block",
+    "BulletList",
+    "Button",
+    "ButtonPress",
+    "Command",
+    "Event",
+    "Paragraph",
+    "Reply",
+    "SearchEngine",
+    "Span",
+    "TextMessage",
+    "plain",
+    "plain_blocks",
+]

@@ -43,9 +43,11 @@ class Button:
 class Reply:
     """One message to the user.
 
-    ``kind`` says what the reply is for metrics and logs (``menu``, ``page``, ``answer``,
-    ``doubtful``, ``fallback``, ``smalltalk``, ``help``, ``error``); ``page_id`` the page it
-    shows, if any.
+    ``kind`` says what the reply is for metrics and logs: ``menu`` (home menu), ``theme``,
+    ``page``, ``answer`` (a page's summary for a question), ``doubtful`` ("Bedoelde u ...?"),
+    ``fallback`` (the handbook has no answer), ``smalltalk``, ``help`` (help, about, and
+    answers to empty or overlong messages) or ``invalid`` (a payload that opens nothing);
+    ``page_id`` the page it shows, if any.
     """
 
     blocks: tuple[Block, ...]

@@ -23,8 +23,9 @@ class Problem:
 
     ``file`` is the file as the caller named it (``knowledge/preventie.yaml``), or the folder
     for a problem of the whole folder; ``line`` counts from 1 and is ``None`` for a problem
-    of the whole folder; ``path`` is the field inside the file, like ``pages[3].questions``
-    (empty for the file as a whole); ``column`` is only known for YAML syntax errors.
+    of the whole folder or an unreadable file; ``path`` is the field inside the file, like
+    ``pages[3].questions`` (empty for the file as a whole); ``column`` is only known for YAML
+    syntax errors.
     """
 
     file: str

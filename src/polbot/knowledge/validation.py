@@ -22,7 +22,7 @@ _SECTIONS = ", ".join(f"{name}:" for name in KnowledgeFile.model_fields)
 def validate_file(source: Source) -> tuple[KnowledgeFile | None, list[Problem]]:
     """The file as a :class:`KnowledgeFile`, or ``None`` and every schema error in it."""
     if not isinstance(source.data, dict):
-        found = "empty" if source.data is None else f"{_describe(source.data)}"
+        found = "empty" if source.data is None else _describe(source.data)
         message = f"the file is {found}; a knowledge file is a mapping of sections ({_SECTIONS})"
         return None, [source.problem((), message)]
     try:
@@ -51,8 +51,7 @@ def _message(error: ErrorDetails, loc: tuple[str | int, ...]) -> str:
     if kind == "string_type":
         if value is None:
             return "must not be empty"
-        hint = "; put it in quotes" if isinstance(value, bool | int | float) else ""
-        return f"must be text, not {_describe(value)}{hint}"
+        return f"must be text, not {_describe(value)}{_quote_hint(value)}"
     if kind == "string_pattern_mismatch":
         return _pattern_message(ctx["pattern"], value)
     if kind == "too_short":
@@ -111,6 +110,15 @@ def _model_in(annotation: Any) -> type[BaseModel]:
             except LookupError:
                 continue
     raise LookupError(f"no model in {annotation!r}")
+
+
+def _quote_hint(value: object) -> str:
+    """Why YAML read an editor's text as something else, and the fix."""
+    if isinstance(value, bool | int | float):
+        return "; put it in quotes"
+    if isinstance(value, dict):
+        return " (YAML reads 'a: b' as a key and a value); put the text in quotes"
+    return ""
 
 
 def _describe(value: object) -> str:

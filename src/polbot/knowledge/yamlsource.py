@@ -51,9 +51,13 @@ def read_source(path: Path, file: str) -> tuple[Source | None, list[Problem]]:
     """Parse the YAML file ``path``, shown as ``file`` in problems.
 
     Returns the source (``None`` when the file cannot be parsed at all) and the problems
-    found while reading it: syntax errors, duplicate keys, values YAML cannot construct.
+    found while reading it: an unreadable file, syntax errors, duplicate keys, values YAML
+    cannot construct.
     """
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return None, [Problem(file, None, "", f"cannot read the file: {exc.strerror}")]
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -67,6 +71,9 @@ def read_source(path: Path, file: str) -> tuple[Source | None, list[Problem]]:
         return _Walker(loader, file).source(root)
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(file, exc)]
+    except yaml.reader.ReaderError as exc:  # a control character, which YAML forbids
+        line = text.count("\n", 0, exc.position) + 1
+        return None, [Problem(file, line, "", f"YAML syntax error: {exc.reason}")]
     finally:
         loader.dispose()
 

@@ -1,0 +1,109 @@
+"""``polbot chat``: the terminal channel.
+
+Replies are printed as plain text with their buttons as numbered options. Typing the number
+of an option presses that button of the last reply; ``/menu``, ``/start``, ``/help``,
+``/contact`` and ``/over`` are commands; ``/stop``, Ctrl-D or Ctrl-C end the chat; anything
+else is a question. Runs without network or token.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import shutil
+import sys
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import TextIO
+
+from polbot.dialogue import Assistant, Button, ButtonPress, Command, Event, Reply, TextMessage
+from polbot.dialogue.markup import parse
+from polbot.dialogue.render import plain, plain_blocks
+from polbot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from polbot.paths import default_knowledge_dir
+from polbot.search import Engine
+
+PROMPT = "> "
+_COMMAND = re.compile(r"/([A-Za-z]+)")
+_NUMBER = re.compile(r"[0-9]{1,3}")
+
+
+def chat_arguments(parser: argparse.ArgumentParser) -> None:
+    """Declare the options of ``polbot chat``."""
+    parser.add_argument(
+        "--kb",
+        type=Path,
+        metavar="DIR",
+        help="knowledge-base folder (default: POLBOT_KNOWLEDGE_DIR or the bundled knowledge/)",
+    )
+
+
+def chat(args: argparse.Namespace) -> int:
+    """Load the knowledge base and engine, then chat until the user stops; 1 on a bad KB."""
+    try:
+        kb = load_knowledge(args.kb or default_knowledge_dir())
+    except KnowledgeError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 1
+    return converse(kb, Assistant(kb, Engine(kb)), read=input, out=sys.stdout)
+
+
+def converse(
+    kb: KnowledgeBase, assistant: Assistant, *, read: Callable[[str], str], out: TextIO
+) -> int:
+    """The chat loop: show the home menu, then answer each line until the user stops."""
+    buttons = _show(assistant.handle(Command("start")), out)
+    print(_wrapped(plain_blocks(parse(kb.message("console-hint")))), file=out)
+    while True:
+        try:
+            line = read(PROMPT)
+        except (EOFError, KeyboardInterrupt):
+            print(file=out)  # end the prompt's line
+            break
+        event = _event(line, buttons)
+        if event is None:
+            break
+        buttons = _show(assistant.handle(event), out)
+    print(plain_blocks(parse(kb.message("console-goodbye"))), file=out)
+    return 0
+
+
+def _event(line: str, buttons: tuple[Button, ...]) -> Event | None:
+    """What a typed line means; ``None`` for ``/stop``.
+
+    A number presses a button of the last reply only when such a button exists; any other
+    number is a question like any other text.
+    """
+    text = line.strip()
+    if command := _COMMAND.fullmatch(text):
+        name = command[1].lower()
+        return None if name == "stop" else Command(name)
+    if _NUMBER.fullmatch(text) and 1 <= int(text) <= len(buttons):
+        return ButtonPress(buttons[int(text) - 1].payload)
+    return TextMessage(line)
+
+
+def _show(replies: tuple[Reply, ...], out: TextIO) -> tuple[Button, ...]:
+    """Print the replies; the buttons of the last one are the options a number presses."""
+    for reply in replies:
+        print(file=out)
+        print(_wrapped(plain(reply)), file=out)
+        if reply.buttons:
+            print(file=out)
+        for number, button in enumerate(reply.buttons, start=1):
+            print(f"  [{number}] {button.label}", file=out)
+        print(file=out, flush=True)
+    return replies[-1].buttons if replies else ()
+
+
+def _wrapped(text: str) -> str:
+    """Text wrapped to the terminal (at most 100 columns), bullets hanging under their dash."""
+    width = min(shutil.get_terminal_size().columns, 100) - 1
+    return "\n".join(
+        textwrap.fill(line, width, subsequent_indent="  " if line.startswith("- ") else "")
+        if line
+        else line
+        for line in text.splitlines()
+    )

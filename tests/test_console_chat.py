@@ -1,0 +1,82 @@
+"""``polbot chat`` as a real process in a pseudo-terminal, on the real knowledge base."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pexpect
+import pytest
+
+POLBOT = Path(sys.executable).parent / "polbot"
+TIMEOUT = 60  # the first start builds the engine's index on a shared 2-core machine
+
+
+def spawn(*args: str) -> pexpect.spawn:
+    env = {k: v for k, v in os.environ.items() if k != "POLBOT_KNOWLEDGE_DIR"}
+    child = pexpect.spawn(str(POLBOT), ["chat", *args], env=env, encoding="utf-8", timeout=TIMEOUT)
+    child.expect_exact("[1] Beleid & organisatie")
+    child.expect_exact("> ")
+    return child
+
+
+def finish(child: pexpect.spawn) -> str:
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    return child.before
+
+
+@pytest.fixture
+def child() -> pexpect.spawn:
+    return spawn()
+
+
+def test_press_a_theme_by_number_ask_a_question_and_stop(child: pexpect.spawn) -> None:
+    child.sendline("2")
+    child.expect_exact("Signalering")
+    child.expect_exact("[1] Zet in op vroegtijdige signalering")
+    child.expect_exact("> ")
+    child.sendline("Welke baliemedewerkers moeten getraind worden?")
+    child.expect_exact("Train de juiste mensen")
+    child.expect_exact("[1] Lees verder")
+    child.expect_exact("> ")
+    child.sendline("1")
+    child.expect_exact("Terug naar Bewustwording & kennis")
+    child.expect_exact("> ")
+    child.sendline("/stop")
+    assert "Tot ziens!" in finish(child)
+
+
+def test_a_number_that_is_no_button_is_a_question(child: pexpect.spawn) -> None:
+    child.sendline("42")
+    child.expect_exact("VeiligheidsAlliantie@rotterdam.nl")
+    child.expect_exact("> ")
+    child.sendeof()
+    assert "Tot ziens!" in finish(child)
+
+
+def test_commands_work_and_ctrl_c_ends_cleanly(child: pexpect.spawn) -> None:
+    child.sendline("/contact")
+    child.expect_exact("VeiligheidsAlliantie@rotterdam.nl")
+    child.expect_exact("> ")
+    child.sendline("/menu")
+    child.expect_exact("[1] Beleid & organisatie")
+    child.expect_exact("> ")
+    child.sendintr()
+    output = finish(child)
+    assert "Tot ziens!" in output
+    assert "Traceback" not in output
+
+
+def test_a_broken_knowledge_base_prints_the_problems_and_exits_1(tmp_path: Path) -> None:
+    (tmp_path / "home.yaml").write_text("home: [unclosed\n", encoding="utf-8")
+    child = pexpect.spawn(
+        str(POLBOT), ["chat", "--kb", str(tmp_path)], encoding="utf-8", timeout=TIMEOUT
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 1
+    assert "home.yaml:" in child.before
+    assert "Traceback" not in child.before
