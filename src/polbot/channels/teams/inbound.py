@@ -31,7 +31,9 @@ COMMANDS = frozenset({"menu", "help", "contact"})
 _SDK_ACTIVITY_LOGGER = "microsoft_agents.activity.activity"
 _checking: ContextVar[bool] = ContextVar("polbot_teams_checking", default=False)
 
-_MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+# Bounded: a mention is a short name, and an unbounded ".*?" would make a text full of "<at>"
+# cost quadratic time.
+_MENTION = re.compile(r"<at\b[^<>]{0,200}>[^<]{0,200}</at>", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
 
