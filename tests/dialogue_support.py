@@ -53,6 +53,7 @@ def tiny_kb() -> KnowledgeBase:
             "netwerk",
             "Netwerk opbouwen",
             "signalering",
+            text=("Tekst van Netwerk opbouwen. Denk hierbij aan:", "Slotalinea."),
             related=("lang", "contact"),
             lists=(ItemList(title="Mogelijke partners", items=("Politie", "Scholen")),),
             tables=(Table(columns=("Extern", "Intern"), rows=(("Wijkwerkers", ""),)),),

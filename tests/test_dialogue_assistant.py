@@ -99,6 +99,12 @@ def test_a_page_shows_everything_and_offers_related_back_and_home(assistant: Ass
     assert labels(reply)[2] == KB.message("button-back", theme="Signalering")
 
 
+def test_lists_and_tables_follow_the_paragraph_that_announces_them(assistant: Assistant) -> None:
+    text = plain(one(assistant, ButtonPress("p:netwerk")))
+    order = ["Denk hierbij aan:", "Mogelijke partners", "- Extern:", "Slotalinea.", "Wijkmonitor"]
+    assert sorted(order, key=text.index) == order
+
+
 def test_a_page_does_not_repeat_a_summary_its_text_already_says(assistant: Assistant) -> None:
     reply = one(assistant, ButtonPress("p:kort"))
     assert plain(reply) == "Een korte pagina\n\nTekst van Een korte pagina."
@@ -215,7 +221,7 @@ def test_a_forged_or_outdated_payload_gets_a_polite_home_menu(
     assert not payload or payload not in record.getMessage()
 
 
-@pytest.mark.parametrize("text", ["", "   ", "\n\t "])
+@pytest.mark.parametrize("text", ["", "   ", "\n\t ", None])
 def test_an_empty_message_gets_help_and_the_menu_without_a_search(
     assistant: Assistant, engine: FakeEngine, text: str
 ) -> None:

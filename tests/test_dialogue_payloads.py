@@ -61,6 +61,11 @@ def test_anything_else_is_an_invalid_payload(payload: str) -> None:
     assert isinstance(parse(payload), InvalidPayload)
 
 
+@pytest.mark.parametrize("payload", [None, 7, b"home", ["home"]])
+def test_a_payload_that_is_no_string_is_invalid(payload: object) -> None:
+    assert parse(payload) == InvalidPayload(size=0)
+
+
 def test_invalid_payload_reports_its_size_in_bytes() -> None:
     assert parse("é" * 40) == InvalidPayload(size=80)
 

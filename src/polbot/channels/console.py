@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import re
+import shutil
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
@@ -53,7 +55,7 @@ def converse(
 ) -> int:
     """The chat loop: show the home menu, then answer each line until the user stops."""
     buttons = _show(assistant.handle(Command("start")), out)
-    print(plain_blocks(parse(kb.message("console-hint"))), file=out)
+    print(_wrapped(plain_blocks(parse(kb.message("console-hint")))), file=out)
     while True:
         try:
             line = read(PROMPT)
@@ -87,8 +89,21 @@ def _show(replies: tuple[Reply, ...], out: TextIO) -> tuple[Button, ...]:
     """Print the replies; the buttons of the last one are the options a number presses."""
     for reply in replies:
         print(file=out)
-        print(plain(reply), file=out)
+        print(_wrapped(plain(reply)), file=out)
+        if reply.buttons:
+            print(file=out)
         for number, button in enumerate(reply.buttons, start=1):
             print(f"  [{number}] {button.label}", file=out)
         print(file=out, flush=True)
     return replies[-1].buttons if replies else ()
+
+
+def _wrapped(text: str) -> str:
+    """Text wrapped to the terminal (at most 100 columns), bullets hanging under their dash."""
+    width = min(shutil.get_terminal_size().columns, 100) - 1
+    return "\n".join(
+        textwrap.fill(line, width, subsequent_indent="  " if line.startswith("- ") else "")
+        if line
+        else line
+        for line in text.splitlines()
+    )

@@ -102,7 +102,7 @@ class Assistant:
         return self._invalid()
 
     def _question(self, text: str) -> Reply:
-        question = text.strip()
+        question = text.strip() if isinstance(text, str) else ""
         if not question:
             return self._home(self._message("empty-question"), kind="help")
         if len(question) > MAX_QUESTION_CHARS:
@@ -227,21 +227,23 @@ class Assistant:
         """The page as message-sized parts, cut only between paragraphs, sentences or items.
 
         The first part opens with the title and summary, each later one with
-        "<title> (vervolg)"; related pages and the way back are buttons, not text.
+        "<title> (vervolg)"; related pages and the way back are buttons, not text. Lists and
+        tables follow the first paragraph that ends with a colon ("Denk hierbij aan:"), as
+        in the handbook, or else the text.
         """
         continued = _heading(self._kb.message("page-continued", title=page.title))
         limit = PART_LIMIT - len(plain_blocks((continued,))) - 2
         units: list[tuple[Block, ...]] = [(_heading(page.title), *_summary_unless_in_text(page))]
-        for paragraph in page.text:
+        lead_in = next(
+            (n for n, paragraph in enumerate(page.text) if paragraph.rstrip().endswith(":")),
+            len(page.text) - 1,
+        )
+        for number, paragraph in enumerate(page.text):
             sentences = _SENTENCE_END.split(" ".join(paragraph.split()))
             for group in _grouped(sentences, lambda g: len(" ".join(g)), limit):
                 units.append((Paragraph(markup.spans(" ".join(group))),))
-        for item_list in page.lists:
-            items = tuple(markup.spans(item) for item in item_list.items)
-            units += _list_units((_heading(item_list.title),), items, limit)
-        for table in page.tables:
-            title = (_heading(table.title),) if table.title else ()
-            units += _list_units(title, _table_rows(table), limit)
+            if number == lead_in:
+                units += _list_and_table_units(page, limit)
         if page.tools:
             title = (_heading(self._kb.message("page-tools")),)
             units += _list_units(title, tuple(map(_tool_item, page.tools)), limit)
@@ -251,6 +253,17 @@ class Assistant:
         groups = _grouped(units, lambda g: len(plain_blocks(_flat(g))), limit)
         first, *rest = (_flat(group) for group in groups)
         return (first, *((continued, *part) for part in rest))
+
+
+def _list_and_table_units(page: Page, limit: int) -> list[tuple[Block, ...]]:
+    units: list[tuple[Block, ...]] = []
+    for item_list in page.lists:
+        items = tuple(markup.spans(item) for item in item_list.items)
+        units += _list_units((_heading(item_list.title),), items, limit)
+    for table in page.tables:
+        title = (_heading(table.title),) if table.title else ()
+        units += _list_units(title, _table_rows(table), limit)
+    return units
 
 
 def _summary_unless_in_text(page: Page) -> tuple[Paragraph, ...]:

@@ -65,7 +65,7 @@ class InvalidPayload:
 Target = OpenHome | OpenTheme | OpenPage | OpenAction | InvalidPayload
 
 
-def parse(payload: str) -> Target:
+def parse(payload: object) -> Target:
     """What ``payload`` opens.
 
     >>> parse("p:capaciteit:2")
@@ -73,6 +73,8 @@ def parse(payload: str) -> Target:
     >>> parse("p:capaciteit:1")
     InvalidPayload(size=14)
     """
+    if not isinstance(payload, str):  # a channel's JSON may carry a number or null
+        return InvalidPayload(size=0)
     match = _PAYLOAD.fullmatch(payload) if len(payload) <= MAX_BYTES else None
     if match is None:
         return InvalidPayload(size=len(payload.encode("utf-8", "replace")))
