@@ -63,6 +63,9 @@ REJECTED = {
     "no type": (lambda url: _without(activity(url), "type"), 400),
     "type is a number": (lambda url: activity(url, type=7), 400),
     "no conversation": (lambda url: _without(activity(url), "conversation"), 400),
+    "no channel id": (lambda url: _without(activity(url, type="typing"), "channelId"), 400),
+    "no sender": (lambda url: _without(activity(url), "from"), 400),
+    "conversation id is a number": (lambda url: activity(url, conversation={"id": 5}), 400),
     "from is a string": (lambda url: activity(url, **{"from": "someone"}), 400),
     "members added is not a list": (
         lambda url: activity(url, type="conversationUpdate", membersAdded="everyone"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 import snowballstemmer
@@ -72,6 +73,7 @@ def tokenize(text: str) -> Iterator[Token]:
                     yield Token(part, pos, 0.8)
 
 
+@lru_cache(maxsize=65_536)
 def fold_word(word: str) -> str:
     """Case and accent folding of one word.
 

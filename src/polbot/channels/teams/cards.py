@@ -37,7 +37,8 @@ _INLINE = re.compile(r"([\\`*_\[\]~])")
 _LINE_START = re.compile(r"(^|\n)([ \t]*)([#>+-]|\d+[.)])", re.MULTILINE)
 # An ampersand that would otherwise start an HTML entity.
 _ENTITY = re.compile(r"&(?=#?\w+;)")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+# Bounded like real addresses, so that a long run of letters costs linear time, not quadratic.
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
 
 
 def escape_markdown(text: str) -> str:
@@ -96,21 +97,25 @@ def render_block(block: Block) -> str:
 
 def _pieces(markdown: str, limit: int) -> Iterator[str]:
     """``markdown`` cut at white space into pieces of at most ``limit`` UTF-8 bytes."""
-    piece = ""
+    piece: list[str] = []
+    size = 0
     for word in re.split(r"(?<=\s)", markdown):
-        while len(word.encode()) > limit:  # one "word" longer than a message: cut it hard
+        length = len(word.encode())
+        while length > limit:  # one "word" longer than a message: cut it hard
             cut = word.encode()[:limit].decode(errors="ignore")
             if piece:
-                yield piece
-                piece = ""
+                yield "".join(piece)
+                piece, size = [], 0
             yield cut
             word = word[len(cut) :]
-        if len((piece + word).encode()) > limit:
-            yield piece
-            piece = ""
-        piece += word
+            length = len(word.encode())
+        if size + length > limit:
+            yield "".join(piece)
+            piece, size = [], 0
+        piece.append(word)
+        size += length
     if piece:
-        yield piece
+        yield "".join(piece)
 
 
 def _texts(blocks: Sequence[Block], limit: int) -> list[str]:

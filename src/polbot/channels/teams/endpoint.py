@@ -34,7 +34,7 @@ from microsoft_agents.hosting.aiohttp import (
 from microsoft_agents.hosting.core import (
     AgentApplication,
     AgentAuthConfiguration,
-    MemoryStorage,
+    Storage,
     TurnContext,
     TurnState,
 )
@@ -151,6 +151,20 @@ class TeamsBot:
         log.error("teams: turn failed: %s", privacy.scrub(f"{type(error).__name__}: {error}"))
 
 
+class NoStorage(Storage):
+    """Storage that keeps nothing: navigation is stateless (every button names what it opens),
+    so polbot remembers no conversation and no user between turns."""
+
+    async def read(self, keys: list[str], *, target_cls: Any = None, **kwargs: Any) -> dict:
+        return {}
+
+    async def write(self, changes: dict) -> None:
+        return None
+
+    async def delete(self, keys: list[str]) -> None:
+        return None
+
+
 def build_agent(
     handler: Handler, auth: AgentAuthConfiguration
 ) -> tuple[AgentApplication[TurnState], CloudAdapter]:
@@ -160,11 +174,8 @@ def build_agent(
     bot = TeamsBot(handler)
     adapter.on_turn_error = bot.on_error
     agent = AgentApplication[TurnState](
-        storage=MemoryStorage(),
+        storage=NoStorage(),
         connection_manager=connections,
-        # Navigation is stateless: a turn state without conversation or user scopes stores
-        # nothing, so no chat is remembered and no storage grows.
-        turn_state_factory=TurnState,
         start_typing_timer=False,
         remove_recipient_mention=True,
     )

@@ -31,7 +31,9 @@ COMMANDS = frozenset({"menu", "help", "contact"})
 _SDK_ACTIVITY_LOGGER = "microsoft_agents.activity.activity"
 _checking: ContextVar[bool] = ContextVar("polbot_teams_checking", default=False)
 
-_MENTION = re.compile(r"<at\b[^>]*>.*?</at>", re.IGNORECASE | re.DOTALL)
+# Bounded: a mention is a short name, and an unbounded ".*?" would make a text full of "<at>"
+# cost quadratic time.
+_MENTION = re.compile(r"<at\b[^<>]{0,200}>[^<]{0,200}</at>", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
 
 
@@ -62,7 +64,8 @@ def parse_activity(raw: bytes) -> dict[str, Any]:
     """The body as a JSON object that the SDK will accept as an activity.
 
     Raises :class:`BadActivity` for a body that is too large, not JSON, not an object, has no
-    string ``type``, has no ``conversation.id`` or fails the SDK's activity model.
+    string ``type``, ``channelId``, ``conversation.id`` or ``from.id``, or fails the SDK's
+    activity model.
     """
     if len(raw) > MAX_BODY_BYTES:
         raise BadActivity(f"body of {len(raw)} bytes exceeds {MAX_BODY_BYTES}")
@@ -75,9 +78,13 @@ def parse_activity(raw: bytes) -> dict[str, Any]:
     kind = body.get("type")
     if not isinstance(kind, str) or not kind:
         raise BadActivity("activity has no type")
-    conversation = body.get("conversation")
-    if not isinstance(conversation, dict) or not isinstance(conversation.get("id"), str):
-        raise BadActivity("activity has no conversation id")
+    # The SDK's turn state needs all three; without them a turn fails with an ERROR.
+    if not isinstance(body.get("channelId"), str) or not body["channelId"]:
+        raise BadActivity("activity has no channelId")
+    for field in ("conversation", "from"):
+        part = body.get(field)
+        if not isinstance(part, dict) or not isinstance(part.get("id"), str) or not part["id"]:
+            raise BadActivity(f"activity has no {field} id")
     checking = _checking.set(True)
     try:
         Activity.model_validate(body)
