@@ -6,7 +6,7 @@ import doctest
 
 import pytest
 
-from polbot.search import analysis, analyzer, lexicon
+from polbot.search import analysis, analyzer, lexicon, smalltalk
 from polbot.search.analysis import (
     Stemmer,
     Token,
@@ -19,6 +19,7 @@ from polbot.search.analysis import (
     stem,
     stop,
     tokenize,
+    weaken,
 )
 from polbot.search.analyzer import Analyzer
 from polbot.search.lexicon import Decompounder, SpellingCorrector, dutch, max_typo_distance
@@ -30,7 +31,7 @@ def texts(tokens) -> list[str]:
     return [t.text for t in tokens]
 
 
-@pytest.mark.parametrize("module", [analysis, analyzer, lexicon])
+@pytest.mark.parametrize("module", [analysis, analyzer, lexicon, smalltalk])
 def test_docstring_examples_hold(module) -> None:
     failures, _ = doctest.testmod(module)
     assert failures == 0
@@ -88,14 +89,28 @@ def test_fold_removes_case_and_accents(text: str, expected) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("Wie moet ik trainen?", ["trainen"]),
-        ("Hoe vraag ik een subsidie aan?", ["vraag", "subsidie"]),
-        ("Wat is de definitie van polarisatie?", ["definitie", "polarisatie"]),
-        ("wie ben jij", []),
+        ("Wie moet ik trainen?", ["wie", "trainen"]),
+        ("Hoe vraag ik een subsidie aan?", ["hoe", "vraag", "subsidie"]),
+        ("Wat is de definitie van polarisatie?", ["wat", "definitie", "polarisatie"]),
+        ("ik heb het er binnen de organisatie over", ["organisatie"]),
+        ("jij ben het", []),
     ],
 )
 def test_stop_drops_dutch_function_words(text: str, expected) -> None:
     assert texts(stop(fold(tokenize(text)), STOPWORDS)) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Wie trainen", [("wie", 0.3), ("trainen", 1.0)]),
+        ("welke partners", [("welke", 0.3), ("partners", 1.0)]),
+        ("hoe waar wanneer", [("hoe", 0.3), ("waar", 0.3), ("wanneer", 0.3)]),
+    ],
+)
+def test_weaken_keeps_question_words_with_a_low_weight(text: str, expected) -> None:
+    tokens = weaken(fold(tokenize(text)), dutch().question_words)
+    assert [(t.text, t.weight) for t in tokens] == expected
 
 
 @pytest.mark.parametrize(
@@ -244,7 +259,7 @@ def small_analyzer() -> Analyzer:
 @pytest.mark.parametrize(
     ("question", "expected"),
     [
-        ("Wie moet ik trainen?", ["train"]),
+        ("Wie moet ik trainen?", ["wie", "train"]),
         ("risicoanalise", ["risicoanalys"]),
         ("rechtsextremisme", ["rechtsextremism", "extremism"]),
         ("buurtagent", ["buurtagent", "wijkagent"]),

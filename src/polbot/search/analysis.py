@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import NamedTuple
 
 import snowballstemmer
@@ -36,6 +37,11 @@ class Token(NamedTuple):
 # (e-learning, 5G-zendmasten, zwart-wit, auto's).
 _TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+(?:[-'’]\w+)*")
 _UNDERSCORES = re.compile(r"_+")
+# A synonym counts for less than the word itself: "inspraak" should find the page that
+# says "inspraak" before the one that says "participatie".
+SYNONYM_WEIGHT = 0.6
+# A question word ("wie", "hoe") weighs this much next to a topic word.
+WEAK_WEIGHT = 0.3
 # A token longer than any Dutch word is noise (a pasted hash, a key); drop it early.
 MAX_TOKEN_LENGTH = 40
 
@@ -67,6 +73,7 @@ def tokenize(text: str) -> Iterator[Token]:
                     yield Token(part, pos, 0.8)
 
 
+@lru_cache(maxsize=65_536)
 def fold_word(word: str) -> str:
     """Case and accent folding of one word.
 
@@ -96,6 +103,16 @@ def stop(tokens: Iterable[Token], stopwords: frozenset[str] | set[str]) -> Itera
     for token in tokens:
         if len(token.text) > 1 and token.text not in stopwords:
             yield token
+
+
+def weaken(tokens: Iterable[Token], weak: frozenset[str] | set[str]) -> Iterator[Token]:
+    """Give words that hint at the kind of question, not its topic, a low weight.
+
+    >>> [(t.text, t.weight) for t in weaken(fold(tokenize("Wie trainen")), {"wie"})]
+    [('wie', 0.3), ('trainen', 1.0)]
+    """
+    for token in tokens:
+        yield token._replace(weight=token.weight * WEAK_WEIGHT) if token.text in weak else token
 
 
 def expand_abbreviations(
@@ -212,5 +229,5 @@ def expand_synonyms(
                     for token in span:
                         if (term, token.pos) not in added:
                             added.add((term, token.pos))
-                            yield Token(term, token.pos, 0.8)
+                            yield Token(term, token.pos, SYNONYM_WEIGHT)
             break

@@ -8,7 +8,7 @@ Questions run the same steps plus typo correction (before decompounding) and syn
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
 from polbot.search.analysis import (
     Stemmer,
@@ -23,15 +23,21 @@ from polbot.search.analysis import (
     stem,
     stop,
     tokenize,
+    weaken,
 )
 from polbot.search.lexicon import Decompounder, SpellingCorrector, common_words, dutch
 
 DEFAULT_STEMMER = "dutch_porter"
+# Words whose analysis is remembered; a bound keeps memory flat under hostile input.
+CACHE_SIZE = 50_000
 
 
-def words(text: str, stopwords: frozenset[str]) -> Iterator[Token]:
-    """The folded content words of a text, before any vocabulary-based step."""
-    return stop(fold(tokenize(normalize(text))), stopwords)
+def words(
+    text: str, stopwords: frozenset[str], weak: frozenset[str] = frozenset()
+) -> Iterator[Token]:
+    """The folded content words of a text (question words weakened), before any
+    vocabulary-based step."""
+    return weaken(stop(fold(tokenize(normalize(text))), stopwords), weak)
 
 
 class Analyzer:
@@ -52,6 +58,7 @@ class Analyzer:
     ) -> None:
         data = dutch()
         self._stopwords = data.stopwords
+        self._weak = data.question_words
         self.stemmer = Stemmer(algorithm, data.stem_overrides)
         counts: Counter[str] = Counter()
         for text in texts:
@@ -67,22 +74,27 @@ class Analyzer:
         vocabulary = [w for w, _ in counts.most_common()]
         vocabulary += [fold_word(w) for w in (*extra, *self._abbreviations) if w.isalpha()]
         self._corrector = SpellingCorrector(vocabulary)
+        self._page_cache: dict[str, Sequence[Token]] = {}
+        self._question_cache: dict[str, Sequence[Token]] = {}
         self._synonyms = self._synonym_table(synonyms)
 
     def _known_part(self, part: str) -> bool:
-        return part not in self._stopwords and (
-            part in self._surface or self.stemmer(part) in self._stems
-        )
+        # A compound's parts mostly appear in their base form ("signalering", "jongeren"),
+        # which is a word or a stem of the vocabulary; not stemming the many candidate
+        # parts keeps building the index fast.
+        return part not in self._stopwords and (part in self._surface or part in self._stems)
 
     def known(self, word: str) -> bool:
         """Whether a folded word (or its stem) occurs in the indexed texts."""
         return word in self._surface or self.stemmer(word) in self._stems
 
     def _correction(self, word: str) -> str | None:
-        if self.known(word) or word in self._abbreviations or self._split(word):
+        if self.known(word) or word in self._abbreviations:
             return None
         if len(word) >= 5 and word in common_words():
             return None  # a real Dutch word the handbook does not use: not a typo
+        # A rare word near a vocabulary word is a typo ("risicoanalise"); one that is not
+        # may still be a compound of known parts, which decompounding finds next.
         return self._corrector(word)
 
     def _synonym_table(
@@ -93,19 +105,46 @@ class Analyzer:
             members = [tuple(t.text for t in self.page(m) if t.weight == 1.0) for m in group]
             members = [m for m in dict.fromkeys(members) if m]
             for member in members:
-                others = tuple(o for o in members if o != member)
+                # A phrase stands in as its longest (most specific) word: "coördinerende
+                # rol" adds "coordinatie", not "rol" (which would match any role).
+                others = tuple((max(o, key=len),) for o in members if o != member)
                 table[member] = tuple(dict.fromkeys(table.get(member, ()) + others))
         return table
 
     def page(self, text: str) -> Iterator[Token]:
         """The terms of a page's text."""
-        tokens = words(text, self._stopwords)
-        tokens = expand_abbreviations(tokens, self._abbreviations)
-        return stem(decompound(tokens, self._split), self.stemmer, {})
+        return self._expand(text, self._page_word)
 
     def question(self, text: str) -> Iterator[Token]:
         """The terms of a question, with corrections, compound parts and synonyms."""
-        tokens = words(text, self._stopwords)
-        tokens = correct(expand_abbreviations(tokens, self._abbreviations), self._correction)
-        tokens = stem(decompound(tokens, self._split), self.stemmer, {})
-        return expand_synonyms(tokens, self._synonyms)
+        return expand_synonyms(self._expand(text, self._question_word), self._synonyms)
+
+    def _expand(self, text: str, chain: Callable[[str], Sequence[Token]]) -> Iterator[Token]:
+        for token in words(text, self._stopwords, self._weak):
+            for term in chain(token.text):
+                yield Token(term.text, token.pos, token.weight * term.weight)
+
+    # The word-level steps depend on the word alone, so their result is cached per word:
+    # a question costs one dictionary look-up per word it shares with earlier questions.
+
+    def _page_word(self, word: str) -> Sequence[Token]:
+        found = self._page_cache.get(word)
+        if found is None:
+            tokens = expand_abbreviations([Token(word, 0)], self._abbreviations)
+            found = tuple(stem(decompound(tokens, self._split), self.stemmer, {}))
+            self._remember(self._page_cache, word, found)
+        return found
+
+    def _question_word(self, word: str) -> Sequence[Token]:
+        found = self._question_cache.get(word)
+        if found is None:
+            tokens = expand_abbreviations([Token(word, 0)], self._abbreviations)
+            tokens = correct(tokens, self._correction)
+            found = tuple(stem(decompound(tokens, self._split), self.stemmer, {}))
+            self._remember(self._question_cache, word, found)
+        return found
+
+    @staticmethod
+    def _remember(cache: dict[str, Sequence[Token]], word: str, tokens: Sequence[Token]) -> None:
+        if len(cache) < CACHE_SIZE:
+            cache[word] = tokens

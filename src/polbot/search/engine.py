@@ -19,18 +19,22 @@ win by accident.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from polbot.knowledge.model import KnowledgeBase, Page
-from polbot.search.analysis import Token
+from polbot.search.analysis import WEAK_WEIGHT, Token
 from polbot.search.analyzer import DEFAULT_STEMMER, Analyzer
 from polbot.search.index import FieldSpec, Index, Position
 from polbot.search.result import Candidate, SearchResult
+from polbot.search.smalltalk import SmalltalkMatcher
 
 # Questions are short; a pasted document is cut here so every search takes bounded time.
 MAX_QUESTION_CHARS = 500
 MAX_POSITIONS = 40
+# The share of a question's IDF mass a smalltalk intent's examples must cover.
+WHOLE_QUESTION = 0.8
 
 FIELDS = {
     "title": FieldSpec(weight=3.0, b=0.5),
@@ -47,6 +51,8 @@ class Tuning:
     example_weight: float = 0.5
     coverage_weight: float = 0.3
     bm25_weight: float = 0.2
+    # The title names a page's topic: a question about that topic leans towards it.
+    title_weight: float = 0.15
     # IDF mass added to both sides of an example match, so that matches on words every
     # page shares stay weak.
     example_smoothing: float = 0.5
@@ -59,7 +65,11 @@ class Tuning:
     min_margin: float = 0.1
     # A smalltalk intent wins when its nearest example matches at least this well.
     smalltalk_threshold: float = 0.6
-    candidates_considered: int = 10
+    candidates_considered: int = 8
+
+    @property
+    def total_weight(self) -> float:
+        return self.example_weight + self.coverage_weight + self.title_weight + self.bm25_weight
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +77,8 @@ class _Query:
     positions: tuple[Position, ...]
     masses: tuple[float, ...]
     known_share: float
+    content_mass: float
+    """The IDF mass of the words that name a topic (not question words)."""
 
     @property
     def mass(self) -> float:
@@ -90,7 +102,7 @@ class Engine:
     ) -> None:
         self.tuning = tuning or Tuning()
         pages = kb.pages
-        texts = [text for page in pages for text in _page_texts(page)]
+        texts = [text for page in pages for text in page_texts(page)]
         texts += [example for intent in kb.smalltalk for example in intent.examples]
         self.analyzer = Analyzer(
             texts, synonyms=kb.synonyms, abbreviations=kb.abbreviations, algorithm=stemmer
@@ -101,14 +113,19 @@ class Engine:
                 "title": [analyse(page.title)],
                 "questions": [analyse(q) for q in page.questions],
                 "summary": [analyse(page.summary)],
-                "body": [analyse(t) for t in _body_texts(page)],
+                "body": [analyse(t) for t in body_texts(page)],
             }
             for page in pages
         ]
         documents += [{"questions": [analyse(e) for e in i.examples]} for i in kb.smalltalk]
         self.index = Index(documents, FIELDS)
+        self._titles = [
+            frozenset(t.text for unit in document.get("title", ()) for t in unit)
+            for document in documents
+        ]
         self._page_ids = tuple(page.id for page in pages)
         self._smalltalk_ids = tuple(intent.id for intent in kb.smalltalk)
+        self.smalltalk = SmalltalkMatcher(kb.smalltalk)
 
     def _analyse_page_text(self, text: str) -> list[Token]:
         return list(self.analyzer.page(text))
@@ -116,12 +133,16 @@ class Engine:
     def search(self, text: str) -> SearchResult:
         """Rank the pages for a question and decide: answer, smalltalk or fallback."""
         query = self._query(text)
-        if not query.positions:
+        if query.content_mass == 0.0:  # nothing but stop words and question words
+            intent, score = self.smalltalk.match(text)
+            if intent is not None:
+                return SearchResult(text, "smalltalk", None, score, (), intent)
             return SearchResult(text, "fallback", None, 0.0, ())
         tuning = self.tuning
-        found = self.index.top(query.positions, tuning.candidates_considered)
+        found = self.index.top(query.positions, query.masses, tuning.candidates_considered)
         first_smalltalk = len(self._page_ids)
-        docs = set(found) | set(range(first_smalltalk, self.index.size))
+        best = heapq.nlargest(tuning.candidates_considered, found, key=found.__getitem__)
+        docs = set(best) | set(range(first_smalltalk, self.index.size))
         relevance = {doc: self._relevance(query, doc, found.get(doc, 0.0)) for doc in docs}
         pages = sorted(
             (d for d in relevance if d < first_smalltalk), key=lambda d: (-relevance[d], d)
@@ -133,12 +154,14 @@ class Engine:
         candidates = tuple(Candidate(self._page_ids[d], confidence[d]) for d in pages[:3])
         top = confidence[pages[0]] if pages else 0.0
 
-        if chats:
-            chat = chats[0]
-            chat_score = self._nearest_example(query, chat)
-            if chat_score >= tuning.smalltalk_threshold and chat_score >= top:
-                intent = self._smalltalk_ids[chat - first_smalltalk]
-                return SearchResult(text, "smalltalk", None, chat_score, candidates, intent)
+        intent, chat_score = self.smalltalk.match(text)
+        for chat in chats:
+            # Smalltalk must be all smalltalk: its examples cover the whole question.
+            score = self._coverage(query, chat)
+            if score >= WHOLE_QUESTION and score > chat_score:
+                intent, chat_score = self._smalltalk_ids[chat - first_smalltalk], score
+        if intent is not None and chat_score >= max(tuning.smalltalk_threshold, top):
+            return SearchResult(text, "smalltalk", None, chat_score, candidates, intent)
         if not pages or query.known_share < tuning.min_known_share:
             return SearchResult(text, "fallback", None, top, candidates)
         if top < tuning.answer_threshold:
@@ -160,68 +183,89 @@ class Engine:
             terms[token.text] = max(terms.get(token.text, 0.0), token.weight)
         index = self.index
         positions, masses, known = [], [], []
+        content = 0.0
         for pos, terms in grouped.items():
             word, weight = primary[pos]
+            # A position weighs its word's IDF times the word's own weight (a question
+            # word or a correction weighs less); how well it is known is the best weight
+            # relative to that of its known terms (a compound of which only a part is known
+            # is partly known).
             if index.knows(word):
-                mass, knownness = index.idf(word), weight
+                mass, knownness = weight * index.idf(word), 1.0
             else:
                 known_alts = [(index.idf(t), w) for t, w in terms.items() if index.knows(t)]
                 if known_alts:
-                    mass = max(i for i, _ in known_alts)
-                    knownness = max(w for _, w in known_alts)
+                    mass = weight * max(i for i, _ in known_alts)
+                    knownness = max(w for _, w in known_alts) / weight
                 else:
-                    mass, knownness = index.max_idf, 0.0
+                    mass, knownness = weight * index.unknown_idf, 0.0
             positions.append(tuple(terms.items()))
             masses.append(mass)
             known.append(mass * knownness)
+            content += mass if weight > WEAK_WEIGHT else 0.0
         total = sum(masses)
         share = sum(known) / total if total else 0.0
-        return _Query(tuple(positions), tuple(masses), share)
+        return _Query(tuple(positions), tuple(masses), share, content)
 
     def _relevance(self, query: _Query, doc: int, bm25: float) -> float:
         tuning = self.tuning
+        weighted = (
+            tuning.example_weight * self._nearest_example(query, doc)
+            + tuning.coverage_weight * self._coverage(query, doc)
+            + tuning.title_weight * self._coverage(query, doc, self._titles[doc])
+            + tuning.bm25_weight * min(1.0, bm25 / query.mass)
+        )
+        return weighted / tuning.total_weight
+
+    def _coverage(self, query: _Query, doc: int, within: frozenset[str] | None = None) -> float:
+        """The share of the question's IDF mass that occurs in the document (anywhere, or
+        among the terms ``within``)."""
         index = self.index
         covered = 0.0
         for position, mass in zip(query.positions, query.masses, strict=True):
             best = 0.0
             for term, weight in position:
-                if index.contribution(term, doc):
-                    best = max(best, weight * index.idf(term))
+                if weight * index.idf(term) > best and (
+                    term in within if within is not None else index.contains(term, doc)
+                ):
+                    best = weight * index.idf(term)
             covered += min(mass, best)
-        total = query.mass
-        return (
-            tuning.example_weight * self._nearest_example(query, doc)
-            + tuning.coverage_weight * covered / total
-            + tuning.bm25_weight * min(1.0, bm25 / total)
-        )
+        return covered / query.mass
 
     def _nearest_example(self, query: _Query, doc: int) -> float:
+        """How well the nearest example question of ``doc`` and the question cover each
+        other: the geometric mean of both sides' matched IDF mass, smoothed so that matches
+        on words every page shares stay weak."""
         smoothing = self.tuning.example_smoothing
         index = self.index
+        examples = index.examples[doc]
+        matched_query: dict[int, float] = {}
+        matched_example: dict[int, dict[str, float]] = {}
+        for position, mass in zip(query.positions, query.masses, strict=True):
+            hits: dict[int, float] = {}
+            for term, weight in position:
+                found = examples.terms.get(term)
+                if not found:
+                    continue
+                idf = index.idf(term)
+                for number, example_weight in found:
+                    value = weight * example_weight * idf
+                    hits[number] = max(hits.get(number, 0.0), value)
+                    terms = matched_example.setdefault(number, {})
+                    terms[term] = max(terms.get(term, 0.0), value)
+            for number, hit in hits.items():
+                matched_query[number] = matched_query.get(number, 0.0) + min(mass, hit)
         best = 0.0
-        for example in index.examples[doc]:
-            matched_query = 0.0
-            matched_example: dict[str, float] = {}
-            for position, mass in zip(query.positions, query.masses, strict=True):
-                hit = 0.0
-                for term, weight in position:
-                    example_weight = example.terms.get(term)
-                    if example_weight is not None:
-                        idf = index.idf(term)
-                        hit = max(hit, weight * example_weight * idf)
-                        value = example_weight * idf
-                        if value > matched_example.get(term, 0.0):
-                            matched_example[term] = value
-                matched_query += min(mass, hit)
-            if not matched_query:
-                continue
-            query_side = matched_query / (query.mass + smoothing)
-            example_side = min(1.0, sum(matched_example.values()) / (example.mass + smoothing))
+        for number, matched in matched_query.items():
+            query_side = matched / (query.mass + smoothing)
+            example_mass = examples.masses[number] + smoothing
+            example_side = min(1.0, sum(matched_example[number].values()) / example_mass)
             best = max(best, (query_side * example_side) ** 0.5)
         return best
 
 
-def _body_texts(page: Page) -> Iterable[str]:
+def body_texts(page: Page) -> Iterable[str]:
+    """A page's body as texts: paragraphs, lists, table rows and tools."""
     yield from page.text
     for item_list in page.lists:
         yield item_list.title
@@ -235,5 +279,6 @@ def _body_texts(page: Page) -> Iterable[str]:
         yield tool.name if not tool.description else f"{tool.name}. {tool.description}"
 
 
-def _page_texts(page: Page) -> Sequence[str]:
-    return (page.title, page.summary, *page.questions, *_body_texts(page))
+def page_texts(page: Page) -> Sequence[str]:
+    """Every text of a page, as the index reads it."""
+    return (page.title, page.summary, *page.questions, *body_texts(page))

@@ -94,6 +94,10 @@ def load_cases(path: Path | str) -> list[EvalCase]:
     """Read an evaluation file; :class:`EvalFileError` says what is wrong with it."""
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise EvalFileError(path, f"{where}{exc.problem or 'invalid YAML'}") from exc
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise EvalFileError(path, f"cannot read: {exc}") from exc
     if not isinstance(data, list):

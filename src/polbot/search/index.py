@@ -3,8 +3,9 @@
 A document is a page (or a smalltalk intent) given as analysed fields. Field weights and
 length normalisation are folded into one pseudo term frequency per (term, document) at
 build time (BM25F), and the saturated, IDF-weighted contribution is stored in the posting,
-so a query only adds numbers. Top-k retrieval skips postings that cannot change the top
-(MaxScore), which keeps a 10,000-page index fast in pure Python.
+so a query only adds numbers. Top-k retrieval gathers candidates from each term's
+highest-impact postings and scores the best of them exactly, which keeps a 10,000-page
+index fast in pure Python.
 
 Each example question is also kept as a small set of terms, so the engine can find the
 example nearest to a question: paraphrases of an example share its rare words.
@@ -20,6 +21,11 @@ from dataclasses import dataclass
 
 from polbot.search.analysis import Token
 
+# How many of a term's highest-impact postings gather candidates, and how many candidates
+# per wanted result are scored exactly (see Index.top).
+IMPACT_DEPTH = 200
+RESCORE_DEPTH = 5
+
 # A query is a list of word positions; each position holds its alternative terms with their
 # weights (the word itself 1.0, a correction, compound part or synonym less).
 Position = tuple[tuple[str, float], ...]
@@ -34,11 +40,12 @@ class FieldSpec:
 
 
 @dataclass(frozen=True, slots=True)
-class Example:
-    """One example question (or title) as terms: term -> weight, and its IDF mass."""
+class Examples:
+    """A document's example questions (and title), inverted: term -> (example, weight)."""
 
-    terms: Mapping[str, float]
-    mass: float
+    terms: Mapping[str, tuple[tuple[int, float], ...]]
+    masses: tuple[float, ...]
+    """The IDF mass of each example: each word position counted once, by its best term."""
 
 
 class Index:
@@ -79,84 +86,85 @@ class Index:
                     postings = pseudo[term]
                     postings[doc] = postings.get(doc, 0.0) + spec.weight * freq / norm
         self._idf = {term: self._bm25_idf(len(p)) for term, p in pseudo.items()}
-        self.max_idf = self._bm25_idf(0)
+        # A word no page has is treated as rare as the rarest indexed word: rare enough
+        # to carry a question, not so heavy that one unknown verb outweighs two topics.
+        self.unknown_idf = self._bm25_idf(1)
         self._postings: dict[str, dict[int, float]] = {}
-        self._upper: dict[str, float] = {}
+        self._ranked: dict[str, list[tuple[float, int]]] = {}
         for term, postings in pseudo.items():
             idf = self._idf[term]
             scored = {doc: idf * tf / (k1 + tf) for doc, tf in postings.items()}
             self._postings[term] = scored
-            self._upper[term] = max(scored.values())
-        self.examples: list[tuple[Example, ...]] = [
-            tuple(
-                self._example(unit)
-                for name in example_fields
-                for unit in document.get(name, ())
-                if unit
-            )
+            ranked = sorted(((v, d) for d, v in scored.items()), reverse=True)
+            self._ranked[term] = ranked[:IMPACT_DEPTH]
+        self.examples: list[Examples] = [
+            self._examples([unit for name in example_fields for unit in document.get(name, ())])
             for document in documents
         ]
 
     def _bm25_idf(self, df: int) -> float:
         return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
 
-    def _example(self, tokens: Sequence[Token]) -> Example:
-        terms: dict[str, float] = {}
-        for token in tokens:
-            terms[token.text] = max(terms.get(token.text, 0.0), token.weight)
-        # The mass counts each word position once, by its best-known term.
-        best: dict[int, float] = {}
-        for token in tokens:
-            value = token.weight * self.idf(token.text)
-            best[token.pos] = max(best.get(token.pos, 0.0), value)
-        return Example(terms, sum(best.values()))
+    def _examples(self, units: Sequence[Sequence[Token]]) -> Examples:
+        terms: dict[str, dict[int, float]] = defaultdict(dict)
+        masses = []
+        for number, tokens in enumerate(units):
+            best: dict[int, float] = {}
+            for token in tokens:
+                weights = terms[token.text]
+                weights[number] = max(weights.get(number, 0.0), token.weight)
+                value = token.weight * self.idf(token.text)
+                best[token.pos] = max(best.get(token.pos, 0.0), value)
+            masses.append(sum(best.values()))
+        inverted = {term: tuple(weights.items()) for term, weights in terms.items()}
+        return Examples(inverted, tuple(masses))
 
     def idf(self, term: str) -> float:
-        """The term's IDF; a term no document has gets the highest IDF there is."""
-        return self._idf.get(term, self.max_idf)
+        """The term's IDF; a term no document has gets that of the rarest indexed term."""
+        return self._idf.get(term, self.unknown_idf)
 
     def knows(self, term: str) -> bool:
         return term in self._idf
 
-    def contribution(self, term: str, doc: int) -> float:
-        """The term's BM25F score in one document (0 when absent)."""
+    def contains(self, term: str, doc: int) -> bool:
+        """Whether the document has the term in any field."""
         postings = self._postings.get(term)
-        return postings.get(doc, 0.0) if postings else 0.0
+        return postings is not None and doc in postings
 
-    def top(self, positions: Sequence[Position], k: int) -> dict[int, float]:
-        """The (at least) ``k`` best documents with their BM25F scores.
+    def top(self, positions: Sequence[Position], caps: Sequence[float], k: int) -> dict[int, float]:
+        """The ``k`` best documents with their exact BM25F scores.
 
-        A position scores a document by its best alternative. Positions are taken in order
-        of their highest possible score; once the rest cannot lift a new document above the
-        current k-th score, they only add to documents already found (MaxScore).
+        A position scores a document by its best alternative term, at most ``caps`` for
+        that position (a synonym must not make a word weigh more than it does). Documents
+        are gathered from each term's highest-impact postings only (impact-ordered pruning:
+        a document outside every term's top :data:`IMPACT_DEPTH` rarely makes the top k),
+        and the best gathered ones are then scored exactly. A small index is searched
+        exhaustively.
         """
-        bounds = [
-            max((w * self._upper.get(term, 0.0) for term, w in position), default=0.0)
-            for position in positions
-        ]
-        order = sorted(range(len(positions)), key=bounds.__getitem__, reverse=True)
-        remaining = sum(bounds)
-        scores: dict[int, float] = {}
-        for index in order:
-            position = positions[index]
-            threshold = heapq.nlargest(k, scores.values())[-1] if len(scores) >= k else 0.0
-            open_to_new = remaining > threshold
-            remaining -= bounds[index]
+        gathered: dict[int, float] = {}
+        for position, cap in zip(positions, caps, strict=True):
             best: dict[int, float] = {}
             for term, weight in position:
-                postings = self._postings.get(term)
-                if not postings:
-                    continue
-                if open_to_new:
-                    for doc, value in postings.items():
-                        value *= weight
-                        if value > best.get(doc, 0.0):
-                            best[doc] = value
-                else:
-                    for doc in scores:
-                        value = postings.get(doc)
-                        if value is not None and value * weight > best.get(doc, 0.0):
-                            best[doc] = value * weight
+                for value, doc in self._ranked.get(term, ())[:IMPACT_DEPTH]:
+                    value = min(cap, value * weight)
+                    if value > best.get(doc, 0.0):
+                        best[doc] = value
             for doc, value in best.items():
-                scores[doc] = scores.get(doc, 0.0) + value
-        return scores
+                gathered[doc] = gathered.get(doc, 0.0) + value
+        shortlist = heapq.nlargest(RESCORE_DEPTH * k, gathered, key=gathered.__getitem__)
+        exact = {doc: self.score(positions, caps, doc) for doc in shortlist}
+        return {doc: exact[doc] for doc in heapq.nlargest(k, exact, key=exact.__getitem__)}
+
+    def score(self, positions: Sequence[Position], caps: Sequence[float], doc: int) -> float:
+        """The exact BM25F score of one document for a query (see :meth:`top`)."""
+        total = 0.0
+        for position, cap in zip(positions, caps, strict=True):
+            best = 0.0
+            for term, weight in position:
+                postings = self._postings.get(term)
+                if postings:
+                    value = postings.get(doc, 0.0) * weight
+                    if value > best:
+                        best = value
+            total += min(cap, best)
+        return total

@@ -28,6 +28,7 @@ class DutchData:
     """The general Dutch language data the analysis chain needs."""
 
     stopwords: frozenset[str]
+    question_words: frozenset[str]
     stem_overrides: dict[str, str]
     compound_links: tuple[str, ...]
 
@@ -38,6 +39,7 @@ def dutch() -> DutchData:
     overrides = dict(line.split(None, 1) for line in _data_lines("stem-overrides-nl.txt"))
     return DutchData(
         stopwords=frozenset(_data_lines("stopwords-nl.txt")),
+        question_words=frozenset(_data_lines("question-words-nl.txt")),
         stem_overrides={word: stem.strip() for word, stem in overrides.items()},
         compound_links=tuple(_data_lines("compounds-nl.txt")),
     )
@@ -49,9 +51,9 @@ def common_words() -> frozenset[str]:
     return frozenset(_data_lines("common-nl.txt"))
 
 
-# Compound parts shorter than this are too likely to match by accident (e.g. "rol" inside
-# "controle"); the head of a compound carries its meaning and must be a little longer.
-MIN_MODIFIER = 3
+# Compound parts shorter than this are too likely to match by accident ("pol" in
+# "polarisatie", "her" in "herkennen").
+MIN_MODIFIER = 4
 MIN_HEAD = 4
 
 
@@ -59,11 +61,10 @@ class Decompounder:
     """Splits a Dutch compound into parts known to the vocabulary.
 
     ``known(part)`` says whether the index knows a part (as a word or via its stem). A split
-    is accepted when it covers the whole word with linking elements between parts, every
-    part known, or only the head (the last part, which carries a Dutch compound's meaning)
-    known after an unknown modifier; among the splits, the one with the fewest parts, then
-    the most known letters, wins. Only the known parts are returned: an unknown modifier
-    says nothing the index can use.
+    is accepted when it covers the whole word with linking elements between parts and at
+    least one of two parts is known (a longer split needs every part known); among the
+    splits, the one with the fewest parts, then the most known letters, wins. Only the
+    known parts are returned: an unknown part says nothing the index can use.
 
     >>> known = {"signalering", "netwerk", "risico", "analyse"}.__contains__
     >>> Decompounder(known, ("s", "e", "en"))("signaleringsnetwerk")
@@ -108,13 +109,14 @@ class Decompounder:
                 right = right[len(link) :]
                 if len(right) < MIN_HEAD:
                     continue
+                candidate: tuple[str, ...] | None = None
                 if self._known(right):
-                    candidate: tuple[str, ...] | None = (left, right)
+                    candidate = (left, right)
                 elif left_known and depth < 2:
                     tail = self._split(right, depth + 1)
                     candidate = (left, *tail) if tail else None
-                else:
-                    candidate = None
+                    if candidate is None and not depth:
+                        candidate = (left, right)
                 if candidate is None:
                     continue
                 known_letters = sum(len(p) for p in candidate if self._known(p))

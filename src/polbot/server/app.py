@@ -14,6 +14,7 @@ from aiohttp import web
 
 from polbot.knowledge.model import KnowledgeBase
 from polbot.server.config import Settings
+from polbot.server.logs import AccessLogger
 from polbot.server.metrics import Metrics
 from polbot.server.observe import Handler, observe
 
@@ -34,7 +35,13 @@ SECURITY_HEADERS = {
 }
 """Sent with every response: the page loads nothing from elsewhere and runs no inline code."""
 
+
+class ChannelSetupError(Exception):
+    """An enabled channel cannot start: a missing secret or URL. Names the channel."""
+
+
 # Channels written elsewhere, mounted only when enabled: module with mount(app, handler, settings).
+# Their mount() raises a ValueError subclass for a setting that is missing or malformed.
 _PLATFORM_CHANNELS = {
     "telegram": "polbot.channels.telegram.webhook",
     "teams": "polbot.channels.teams.endpoint",
@@ -44,7 +51,8 @@ _PLATFORM_CHANNELS = {
 def create_app(settings: Settings) -> web.Application:
     """The server for ``settings``: loads the knowledge base and builds the assistant.
 
-    Raises :class:`polbot.knowledge.KnowledgeError` for a broken knowledge base.
+    Raises :class:`polbot.knowledge.KnowledgeError` for a broken knowledge base and
+    :class:`ChannelSetupError` for an enabled channel that lacks a setting.
     """
     # Imported here so that `polbot config` does not pay for the engine.
     from polbot.dialogue import Assistant
@@ -61,7 +69,10 @@ def build_app(
     assistant: Handler,
     metrics: Metrics | None = None,
 ) -> web.Application:
-    """One application with the probes, ``/metrics`` and every enabled channel."""
+    """One application with the probes, ``/metrics`` and every enabled channel.
+
+    Raises :class:`ChannelSetupError` for an enabled channel that lacks a setting.
+    """
     metrics = metrics or Metrics()
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[SETTINGS] = settings
@@ -83,8 +94,33 @@ def build_app(
         channel_settings = getattr(settings.channels, channel)
         if channel_settings.enabled:
             mount = importlib.import_module(module).mount
-            mount(app, observe(assistant, channel, metrics, kb), channel_settings)
+            try:
+                mount(app, observe(assistant, channel, metrics, kb), channel_settings)
+            except ValueError as exc:
+                where = f"channels.{channel}"
+                message = str(exc) if str(exc).startswith(where) else f"{where}: {exc}"
+                raise ChannelSetupError(message) from exc
     return app
+
+
+def run(app: web.Application, settings: Settings) -> None:
+    """Serve ``app`` until SIGINT or SIGTERM, then give in-flight requests time to finish.
+
+    On the signal the listening socket closes first (a balancer sees refused connections
+    and ``/readyz`` turns 503 for open keep-alive clients); requests being handled get up
+    to ``settings.shutdown_timeout`` seconds.
+    """
+    log.info("listening", extra={"host": settings.host, "port": settings.port})
+    web.run_app(
+        app,
+        host=settings.host,
+        port=settings.port,
+        shutdown_timeout=settings.shutdown_timeout,
+        access_log=logging.getLogger("polbot.access") if settings.access_log else None,
+        access_log_class=AccessLogger,
+        print=None,
+    )
+    log.info("stopped")
 
 
 class _Readiness:

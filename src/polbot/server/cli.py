@@ -43,11 +43,9 @@ def serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT or SIGTERM; in-flight requests get to finish."""
-    from aiohttp import web
-
     from polbot.knowledge import KnowledgeError
-    from polbot.server.app import create_app
-    from polbot.server.logs import AccessLogger, setup_logging
+    from polbot.server.app import ChannelSetupError, create_app, run
+    from polbot.server.logs import setup_logging
 
     settings = _settings("serve", args)
     if settings is None:
@@ -57,21 +55,17 @@ def serve(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     try:
         app = create_app(settings)
-    except KnowledgeError as exc:
-        log.error("knowledge base not loaded", extra={"reason": str(exc).splitlines()[0]})
+    except (KnowledgeError, ChannelSetupError) as exc:
+        log.error("cannot start", extra={"reason": str(exc).splitlines()[0]})
         print(f"polbot serve: {exc}", file=sys.stderr)
         return 2
-    log.info("listening", extra={"host": settings.host, "port": settings.port})
     try:
-        web.run_app(
-            app,
-            host=settings.host,
-            port=settings.port,
-            shutdown_timeout=settings.shutdown_timeout,
-            access_log=logging.getLogger("polbot.access") if settings.access_log else None,
-            access_log_class=AccessLogger,
-            print=None,
-        )
+        run(app, settings)
+    except ValueError as exc:
+        # A channel's start-up hook (the Bot API rejected the token, say): a setup problem.
+        log.error("cannot start", extra={"reason": str(exc).splitlines()[0]})
+        print(f"polbot serve: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:
         log.error("cannot listen", extra={"reason": exc.strerror})
         print(
@@ -79,7 +73,6 @@ def serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    log.info("stopped")
     return 0
 
 

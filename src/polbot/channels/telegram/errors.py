@@ -12,5 +12,5 @@ logs them in one line and the bot goes on with the next update.
 from __future__ import annotations
 
 
-class TelegramSetupError(Exception):
+class TelegramSetupError(ValueError):
     """The bot cannot start; the message says which setting is wrong, never its value."""

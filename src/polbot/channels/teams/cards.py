@@ -1,0 +1,189 @@
+"""Render the dialogue's replies as Teams messages.
+
+A reply becomes one message (more only when its text is very long): the text as Teams
+markdown (bold, bullet lists, links, e-mail addresses as ``mailto:`` links) and the buttons as
+Adaptive Cards 1.5 whose ``Action.Submit`` sends ``{"payload": ...}`` back. Teams shows at
+most six buttons a card, so a larger menu is split over evenly filled cards in one message.
+
+>>> from polbot.dialogue.replies import Paragraph, Reply, Span
+>>> [activity.text for activity in render(Reply((Paragraph((Span("Hallo", bold=True),)),)))]
+['**Hallo**']
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Iterator, Sequence
+
+from microsoft_agents.activity import Activity, ActivityTypes, Attachment
+
+from polbot.dialogue.replies import Block, BulletList, Button, Reply, Span
+
+MAX_BUTTONS_PER_CARD = 6
+"""Teams shows at most six buttons on a card."""
+
+MAX_TEXT_BYTES = 20_000
+"""UTF-8 bytes of markdown per message: well under Teams' limit of about 80 KB a message,
+leaving room for the cards and the activity's own fields."""
+
+ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
+ADAPTIVE_CARD_VERSION = "1.5"
+"""The newest Adaptive Card version every Teams client renders."""
+
+# Characters that start markdown inline syntax anywhere in a line.
+_INLINE = re.compile(r"([\\`*_\[\]~])")
+# Markers that start a heading, quote or list at the beginning of a line.
+_LINE_START = re.compile(r"(^|\n)([ \t]*)([#>+-]|\d+[.)])", re.MULTILINE)
+# An ampersand that would otherwise start an HTML entity.
+_ENTITY = re.compile(r"&(?=#?\w+;)")
+# Bounded like real addresses, so that a long run of letters costs linear time, not quadratic.
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63}){1,8}")
+
+
+def escape_markdown(text: str) -> str:
+    """Escape ``text`` so Teams shows it literally, not as markdown or HTML.
+
+    >>> escape_markdown("*Let op* <b>1. a_b</b>")
+    '\\\\*Let op\\\\* &lt;b&gt;1. a\\\\_b&lt;/b&gt;'
+    """
+    text = _ENTITY.sub("&amp;", text)
+    text = text.replace("<", "&lt;").replace(">", "&gt;")
+    text = _INLINE.sub(r"\\\1", text)
+    return _LINE_START.sub(lambda m: f"{m[1]}{m[2]}\\{m[3]}", text)
+
+
+def _link(label: str, url: str) -> str:
+    # Spaces and parentheses would end the link target early.
+    target = url.replace(" ", "%20").replace("(", "%28").replace(")", "%29")
+    return f"[{label}]({target})"
+
+
+def _plain(text: str) -> str:
+    """Escaped text with every e-mail address as a ``mailto:`` link."""
+    parts: list[str] = []
+    end = 0
+    for match in _EMAIL.finditer(text):
+        parts.append(escape_markdown(text[end : match.start()]))
+        parts.append(_link(escape_markdown(match[0]), f"mailto:{match[0]}"))
+        end = match.end()
+    parts.append(escape_markdown(text[end:]))
+    return "".join(parts)
+
+
+def _span(span: Span) -> str:
+    core = span.text.strip()
+    if not core:
+        return span.text
+    rendered = _link(escape_markdown(core), span.link) if span.link else _plain(core)
+    if span.bold:
+        rendered = f"**{rendered}**"
+    # Markdown emphasis must hug its text: keep the span's outer spaces outside the stars.
+    lead = span.text[: len(span.text) - len(span.text.lstrip())]
+    trail = span.text[len(span.text.rstrip()) :]
+    return f"{lead}{rendered}{trail}"
+
+
+def _spans(spans: Iterable[Span]) -> str:
+    return "".join(_span(span) for span in spans).strip()
+
+
+def render_block(block: Block) -> str:
+    """One paragraph or bullet list as Teams markdown."""
+    if isinstance(block, BulletList):
+        return "\n".join(f"- {_spans(item)}" for item in block.items)
+    return _spans(block.spans)
+
+
+def _pieces(markdown: str, limit: int) -> Iterator[str]:
+    """``markdown`` cut at white space into pieces of at most ``limit`` UTF-8 bytes."""
+    piece: list[str] = []
+    size = 0
+    for word in re.split(r"(?<=\s)", markdown):
+        length = len(word.encode())
+        while length > limit:  # one "word" longer than a message: cut it hard
+            cut = word.encode()[:limit].decode(errors="ignore")
+            if piece:
+                yield "".join(piece)
+                piece, size = [], 0
+            yield cut
+            word = word[len(cut) :]
+            length = len(word.encode())
+        if size + length > limit:
+            yield "".join(piece)
+            piece, size = [], 0
+        piece.append(word)
+        size += length
+    if piece:
+        yield "".join(piece)
+
+
+def _texts(blocks: Sequence[Block], limit: int) -> list[str]:
+    """The blocks as markdown, grouped into messages of at most ``limit`` UTF-8 bytes."""
+    texts: list[str] = []
+    current = ""
+    for block in blocks:
+        for piece in _pieces(render_block(block), limit):
+            joined = f"{current}\n\n{piece}" if current else piece
+            if len(joined.encode()) <= limit:
+                current = joined
+            else:
+                texts.append(current)
+                current = piece
+    if current:
+        texts.append(current)
+    return texts
+
+
+def _chunks(buttons: Sequence[Button]) -> list[Sequence[Button]]:
+    """Split ``buttons`` into as few cards as possible, filled evenly (7 -> 4 + 3)."""
+    count = math.ceil(len(buttons) / MAX_BUTTONS_PER_CARD)
+    if not count:
+        return []
+    size, extra = divmod(len(buttons), count)
+    chunks, start = [], 0
+    for index in range(count):
+        end = start + size + (1 if index < extra else 0)
+        chunks.append(buttons[start:end])
+        start = end
+    return chunks
+
+
+def button_card(buttons: Sequence[Button]) -> Attachment:
+    """An Adaptive Card with one ``Action.Submit`` per button."""
+    return Attachment(
+        content_type=ADAPTIVE_CARD,
+        content={
+            "type": "AdaptiveCard",
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": ADAPTIVE_CARD_VERSION,
+            "body": [],
+            "actions": [
+                {
+                    "type": "Action.Submit",
+                    "title": button.label,
+                    "data": {"payload": button.payload},
+                }
+                for button in buttons
+            ],
+        },
+    )
+
+
+def render(reply: Reply, *, max_text_bytes: int = MAX_TEXT_BYTES) -> list[Activity]:
+    """The Teams messages that show ``reply``: its text, then its buttons as cards."""
+    texts = _texts(reply.blocks, max_text_bytes) or [""]
+    activities = [
+        Activity(type=ActivityTypes.message, text=text, text_format="markdown") for text in texts
+    ]
+    cards = [button_card(chunk) for chunk in _chunks(reply.buttons)]
+    if cards:
+        last = activities[-1]
+        last.attachments = cards
+        last.attachment_layout = "list"
+    return [activity for activity in activities if activity.text or activity.attachments]
+
+
+def render_all(replies: Iterable[Reply]) -> list[Activity]:
+    """The Teams messages for every reply of one turn, in order."""
+    return [activity for reply in replies for activity in render(reply)]

@@ -1,0 +1,244 @@
+"""The Teams channel: ``POST /api/messages`` on polbot's aiohttp server.
+
+Built on the Microsoft 365 Agents SDK: the SDK validates the Bot Service's JWT
+(``jwt_authorization_decorator``), turns the request into a turn (``CloudAdapter``,
+``AgentApplication``) and posts the replies to the conversation's ``serviceUrl``. polbot adds
+what the SDK leaves open: a body check that answers bad input with a 400 and one warning line
+instead of a traceback, the mapping between activities and the dialogue's events, the card
+rendering, and log records free of user data.
+
+Configuration comes from the ``channels.teams`` settings (``path``, ``app_id``,
+``tenant_id``) and the environment, under the SDK's own names:
+``CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID``, ``...__CLIENTSECRET``,
+``...__TENANTID`` (and the SDK's other ``...__SETTINGS__*`` keys). Secrets are only ever
+read from the environment. ``POLBOT_TEAMS_ANONYMOUS=1`` accepts requests without a token, for
+local development with the Agents Playground or tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from aiohttp import web
+from microsoft_agents.activity import ActivityTypes
+from microsoft_agents.authentication.msal import MsalConnectionManager
+from microsoft_agents.hosting.aiohttp import (
+    CloudAdapter,
+    jwt_authorization_decorator,
+    start_agent_process,
+)
+from microsoft_agents.hosting.core import (
+    AgentApplication,
+    AgentAuthConfiguration,
+    Storage,
+    TurnContext,
+    TurnState,
+)
+
+from polbot.channels.teams import privacy
+from polbot.channels.teams.cards import render_all
+from polbot.channels.teams.inbound import (
+    KNOWN_TYPES,
+    MAX_BODY_BYTES,
+    BadActivity,
+    parse_activity,
+    quiet_sdk_validation_log,
+    to_event,
+    wants_welcome,
+)
+from polbot.dialogue.events import Command, Event, TextMessage
+from polbot.dialogue.replies import Reply
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PATH = "/api/messages"
+ENV_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+"""The SDK's environment names for the bot's own Entra app registration."""
+ANONYMOUS_ENV = "POLBOT_TEAMS_ANONYMOUS"
+
+# The key under which the SDK's JWT decorator looks up the auth configuration on the app.
+_SDK_CONFIG_KEY = "agent_configuration"
+
+
+class Handler(Protocol):
+    def handle(self, event: Event) -> tuple[Reply, ...]: ...
+
+
+class TeamsConfigError(ValueError):
+    """The Teams channel is enabled but cannot authenticate; says which setting is missing."""
+
+
+def _setting(settings: Any, name: str) -> Any:
+    if isinstance(settings, Mapping):
+        return settings.get(name)
+    return getattr(settings, name, None)
+
+
+def _secret(value: Any) -> str | None:
+    # The server's settings hold secrets as pydantic SecretStr, which hides them from repr.
+    if value is None:
+        return None
+    return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
+
+
+def auth_configuration(
+    settings: Any, environ: Mapping[str, str] = os.environ
+) -> AgentAuthConfiguration:
+    """The SDK's auth configuration from ``channels.teams`` and the environment.
+
+    The settings (``app_id``, ``tenant_id``, ``anonymous``, ``client_secret``, which the server
+    fills from the configuration file and the environment) win; the SDK's own environment
+    names fill in the rest, so its other connection settings work as documented.
+    """
+    sdk = {
+        key.removeprefix(ENV_PREFIX): value
+        for key, value in environ.items()
+        if key.startswith(ENV_PREFIX) and value
+    }
+    for key, name in (
+        ("CLIENTID", "app_id"),
+        ("TENANTID", "tenant_id"),
+        ("CLIENTSECRET", "client_secret"),
+    ):
+        value = _secret(_setting(settings, name))
+        if value:
+            sdk[key] = value
+    anonymous = bool(_setting(settings, "anonymous")) or environ.get(ANONYMOUS_ENV, "") == "1"
+    if not sdk.get("CLIENTID") and not anonymous:
+        raise TeamsConfigError(
+            f"channels.teams: no app id: set channels.teams.app_id or {ENV_PREFIX}CLIENTID "
+            f"(or {ANONYMOUS_ENV}=1 for local development only)"
+        )
+    try:
+        return AgentAuthConfiguration(anonymous_allowed=anonymous, **sdk)
+    except ValueError as exc:
+        raise TeamsConfigError(f"channels.teams: {exc}") from exc
+
+
+class TeamsBot:
+    """The turn logic: one activity in, the dialogue's replies out as Teams messages."""
+
+    def __init__(self, handler: Handler) -> None:
+        self._handler = handler
+
+    def event_for(self, context: TurnContext) -> Event | None:
+        """The dialogue event for this activity, or ``None`` when it needs no answer."""
+        activity = context.activity
+        if activity.type == ActivityTypes.message:
+            event = to_event(activity)
+            if event == TextMessage(""):
+                log.warning("teams: message without text or card payload")
+            return event
+        if activity.type == ActivityTypes.conversation_update and wants_welcome(activity):
+            return Command("start")
+        return None  # typing, reactions, installs, ...: acknowledged, not answered
+
+    async def on_activity(self, context: TurnContext, _state: TurnState) -> None:
+        event = self.event_for(context)
+        if event is None:
+            return
+        activities = render_all(self._handler.handle(event))
+        if activities:
+            await context.send_activities(activities)
+
+    @staticmethod
+    async def on_error(_context: TurnContext, error: Exception) -> None:
+        # The SDK's default would print a traceback and send the exception text to the user.
+        log.error("teams: turn failed: %s", privacy.scrub(f"{type(error).__name__}: {error}"))
+
+
+class NoStorage(Storage):
+    """Storage that keeps nothing: navigation is stateless (every button names what it opens),
+    so polbot remembers no conversation and no user between turns."""
+
+    async def read(self, keys: list[str], *, target_cls: Any = None, **kwargs: Any) -> dict:
+        return {}
+
+    async def write(self, changes: dict) -> None:
+        return None
+
+    async def delete(self, keys: list[str]) -> None:
+        return None
+
+
+def build_agent(
+    handler: Handler, auth: AgentAuthConfiguration
+) -> tuple[AgentApplication[TurnState], CloudAdapter]:
+    """The SDK's application and adapter, routing every activity to :class:`TeamsBot`."""
+    connections = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": auth})
+    adapter = CloudAdapter(connection_manager=connections)
+    bot = TeamsBot(handler)
+    adapter.on_turn_error = bot.on_error
+    agent = AgentApplication[TurnState](
+        storage=NoStorage(),
+        connection_manager=connections,
+        start_typing_timer=False,
+        remove_recipient_mention=True,
+    )
+    agent.add_route(lambda _context: True, bot.on_activity)
+    agent.error(bot.on_error)
+    return agent, adapter
+
+
+def mount(app: web.Application, handler: Handler, settings: Any) -> None:
+    """Serve Teams at ``POST {settings.path}`` (default ``/api/messages``) on ``app``.
+
+    Raises :class:`TeamsConfigError` when neither an app id nor anonymous mode is configured.
+    """
+    auth = auth_configuration(settings)
+    privacy.install()
+    quiet_sdk_validation_log()
+    agent, adapter = build_agent(handler, auth)
+    path = _setting(settings, "path") or DEFAULT_PATH
+
+    async def receive(request: web.Request) -> web.StreamResponse:
+        if (request.content_length or 0) > MAX_BODY_BYTES:
+            log.warning("teams: rejected request: body larger than %d bytes", MAX_BODY_BYTES)
+            return web.json_response({"error": "body too large"}, status=413)
+        try:
+            body = parse_activity(await request.read())
+        except web.HTTPRequestEntityTooLarge:  # the server's client_max_size
+            log.warning("teams: rejected request: body larger than the server accepts")
+            return web.json_response({"error": "body too large"}, status=413)
+        except BadActivity as exc:
+            log.warning("teams: rejected request: %s", exc.reason)
+            return web.json_response({"error": "invalid activity"}, status=400)
+        privacy.remember(privacy.sensitive_values(body))
+        if body["type"] not in KNOWN_TYPES:
+            log.warning("teams: ignored activity of unknown type")
+            return web.Response(status=202)
+        try:
+            return await start_agent_process(request, agent, adapter)
+        except Exception as exc:  # a failing connector or token service, not bad input
+            log.error("teams: activity failed: %s", privacy.scrub(f"{type(exc).__name__}: {exc}"))
+            return web.json_response({"error": "internal error"}, status=500)
+
+    authorized = jwt_authorization_decorator(receive)
+
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        response = await authorized(request)
+        if response.status == 401 and "Authorization" not in request.headers:
+            log.warning("teams: rejected request without Authorization header")
+        return response
+
+    with warnings.catch_warnings():
+        # The SDK's decorator reads its configuration from this plain string key.
+        warnings.simplefilter("ignore", web.NotAppKeyWarning)
+        app[_SDK_CONFIG_KEY] = auth
+    # ... and stores the caller's claims under one on every request: nothing polbot can change.
+    warnings.filterwarnings("ignore", category=web.NotAppKeyWarning, module=r"microsoft_agents\.")
+    app.router.add_post(path, endpoint)
+    if auth.ANONYMOUS_ALLOWED:
+        log.warning(
+            "teams: %s=1: requests WITHOUT a Bot Service token are accepted on %s; "
+            "for local development only",
+            ANONYMOUS_ENV,
+            path,
+        )
+    log.info(
+        "teams: endpoint on POST %s (%s)", path, "app id set" if auth.CLIENT_ID else "no app id"
+    )

@@ -1,0 +1,149 @@
+"""What Teams sends, checked and turned into the dialogue's events.
+
+:func:`parse_activity` checks a request body before the Agents SDK sees it: the SDK answers a
+body that is not an activity with a 500 and a traceback, polbot with a clean 400 and one
+warning line. :func:`to_event` reads a checked message the way a user meant it.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import re
+from contextvars import ContextVar
+from typing import Any
+
+from microsoft_agents.activity import Activity, ActivityTypes
+from pydantic import ValidationError
+
+from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
+
+MAX_BODY_BYTES = 256 * 1024
+"""Teams messages are at most about 80 KB; anything far larger is not from Teams."""
+
+KNOWN_TYPES = frozenset(kind.value for kind in ActivityTypes)
+COMMANDS = frozenset({"menu", "help", "contact"})
+"""Commands of the Teams command menu; Teams sends the chosen one as plain text."""
+
+# The SDK logs every activity that fails its model at ERROR, with a traceback; polbot's own
+# check reports the failure in one warning line instead.
+_SDK_ACTIVITY_LOGGER = "microsoft_agents.activity.activity"
+_checking: ContextVar[bool] = ContextVar("polbot_teams_checking", default=False)
+
+# Bounded: a mention is a short name, and an unbounded ".*?" would make a text full of "<at>"
+# cost quadratic time.
+_MENTION = re.compile(r"<at\b[^<>]{0,200}>[^<]{0,200}</at>", re.IGNORECASE)
+_SPACE = re.compile(r"\s+")
+
+
+class BadActivity(ValueError):
+    """A request body that is not a Teams activity polbot can handle; ``reason`` says why
+    without quoting the body (which may hold a user's text)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class _WhileChecking(logging.Filter):
+    """Drops the SDK's record of a validation failure that :func:`parse_activity` reports."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not _checking.get()
+
+
+def quiet_sdk_validation_log() -> None:
+    """Keep the SDK from logging the failures of :func:`parse_activity`'s check; idempotent."""
+    logger = logging.getLogger(_SDK_ACTIVITY_LOGGER)
+    if not any(isinstance(existing, _WhileChecking) for existing in logger.filters):
+        logger.addFilter(_WhileChecking())
+
+
+def parse_activity(raw: bytes) -> dict[str, Any]:
+    """The body as a JSON object that the SDK will accept as an activity.
+
+    Raises :class:`BadActivity` for a body that is too large, not JSON, not an object, has no
+    string ``type``, ``channelId``, ``conversation.id`` or ``from.id``, or fails the SDK's
+    activity model.
+    """
+    if len(raw) > MAX_BODY_BYTES:
+        raise BadActivity(f"body of {len(raw)} bytes exceeds {MAX_BODY_BYTES}")
+    try:
+        body = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadActivity(f"body is not JSON ({type(exc).__name__})") from exc
+    if not isinstance(body, dict):
+        raise BadActivity(f"body is a JSON {type(body).__name__}, not an object")
+    kind = body.get("type")
+    if not isinstance(kind, str) or not kind:
+        raise BadActivity("activity has no type")
+    # The SDK's turn state needs all three; without them a turn fails with an ERROR.
+    if not isinstance(body.get("channelId"), str) or not body["channelId"]:
+        raise BadActivity("activity has no channelId")
+    for field in ("conversation", "from"):
+        part = body.get(field)
+        if not isinstance(part, dict) or not isinstance(part.get("id"), str) or not part["id"]:
+            raise BadActivity(f"activity has no {field} id")
+    checking = _checking.set(True)
+    try:
+        Activity.model_validate(body)
+    except ValidationError as exc:
+        fields = sorted({".".join(map(str, error["loc"])) for error in exc.errors()})
+        raise BadActivity(f"activity fails the schema at {', '.join(fields)}") from exc
+    except Exception as exc:  # the SDK's own checks raise a bare Exception (productInfo)
+        raise BadActivity(f"activity rejected by the SDK ({type(exc).__name__})") from exc
+    finally:
+        _checking.reset(checking)
+    return body
+
+
+def question_text(text: str | None) -> str:
+    """The text a user typed, without ``<at>...</at>`` mentions, entities or extra spaces.
+
+    >>> question_text("<at>polbot</at> Wat is&nbsp;polarisatie? ")
+    'Wat is polarisatie?'
+    """
+    without_mentions = _MENTION.sub(" ", text or "")
+    return _SPACE.sub(" ", html.unescape(without_mentions)).strip()
+
+
+def card_payload(value: Any) -> str | None:
+    """The payload of a pressed card button (``{"payload": "..."}``), else ``None``."""
+    if isinstance(value, dict) and isinstance(value.get("payload"), str):
+        return value["payload"]
+    return None
+
+
+def to_event(activity: Activity) -> Event:
+    """The dialogue event a Teams message stands for.
+
+    A card button (``Action.Submit`` or ``messageBack``) is a :class:`ButtonPress`, even with
+    a forged payload (the dialogue answers those politely); ``menu``, ``help`` and
+    ``contact``, with or without a slash, are commands; anything else is a question.
+    """
+    payload = card_payload(activity.value)
+    if payload is not None:
+        return ButtonPress(payload)
+    text = question_text(activity.text)
+    command = text.lower().removeprefix("/")
+    if command in COMMANDS:
+        return Command(command)
+    return TextMessage(text)
+
+
+def wants_welcome(activity: Activity) -> bool:
+    """Whether a ``conversationUpdate`` should be answered with the welcome.
+
+    In a personal chat: whenever members were added (the bot being installed, or the user).
+    In a group chat or team: only when the bot itself was added, so that a team does not get
+    a welcome for every new colleague.
+    """
+    added = activity.members_added or []
+    if not added:
+        return False
+    bot = activity.recipient.id if activity.recipient else None
+    conversation_type = activity.conversation.conversation_type if activity.conversation else None
+    if (conversation_type or "personal") == "personal":
+        return True
+    return any(member.id == bot for member in added)

@@ -1,0 +1,175 @@
+"""``polbot ask``, ``polbot eval`` and ``polbot bench``: thin commands over the engine.
+
+Each parses its options, calls the library and turns library errors into a one-line
+message and an exit code (2 for bad input or a broken knowledge base, 1 for a failed gate).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import TextIO
+
+from polbot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
+from polbot.paths import default_knowledge_dir
+from polbot.search.engine import Engine
+from polbot.search.result import SearchResult
+
+
+def _kb_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--kb",
+        type=Path,
+        metavar="DIR",
+        help="knowledge folder (default: POLBOT_KNOWLEDGE_DIR or the bundled knowledge/)",
+    )
+
+
+def _load(args: argparse.Namespace) -> KnowledgeBase | None:
+    try:
+        return load_knowledge(args.kb or default_knowledge_dir())
+    except KnowledgeError as exc:
+        print(f"polbot: {exc}", file=sys.stderr)
+        return None
+
+
+# --- ask -------------------------------------------------------------------------------
+
+
+def ask_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("question", help="the question; '-' reads one question per line")
+    parser.add_argument("--json", action="store_true", help="print the contract's JSON object")
+    _kb_option(parser)
+
+
+def ask(args: argparse.Namespace) -> int:
+    kb = _load(args)
+    if kb is None:
+        return 2
+    engine = Engine(kb)
+    reply = _json_line if args.json else _reply_text(kb, engine)
+    questions = _lines(sys.stdin) if args.question == "-" else [args.question]
+    for question in questions:
+        print(reply(engine.search(question)), flush=True)
+    return 0
+
+
+def _lines(stream: TextIO):
+    for line in stream:
+        yield line.rstrip("\r\n")
+
+
+def _json_line(result: SearchResult) -> str:
+    return json.dumps(result.to_contract(), ensure_ascii=False)
+
+
+def _reply_text(kb: KnowledgeBase, engine: Engine):
+    """What a user would read: the conversation core's reply, rendered as plain text."""
+    try:
+        from polbot.dialogue import Assistant, TextMessage, plain
+    except ImportError:  # the conversation core is not installed: show the bare answer
+        return lambda result: _bare_reply(kb, result)
+    assistant = Assistant(kb, engine)
+
+    def reply(result: SearchResult) -> str:
+        replies = assistant.handle(TextMessage(result.question))
+        return "\n\n".join(plain(r) for r in replies)
+
+    return reply
+
+
+def _bare_reply(kb: KnowledgeBase, result: SearchResult) -> str:
+    if result.kind == "smalltalk":
+        intent = next(i for i in kb.smalltalk if i.id == result.smalltalk_id)
+        return intent.reply
+    page = kb.page(result.page_id or "contact")
+    return f"{page.title}\n\n{page.summary}" if page else ""
+
+
+# --- eval ------------------------------------------------------------------------------
+
+
+def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="YAML list of {q: ..., expect: ...}")
+    parser.add_argument("--misses", action="store_true", help="list every miss")
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
+    parser.add_argument("--min-top1", type=float, metavar="SHARE", help="e.g. 0.95")
+    parser.add_argument("--min-top3", type=float, metavar="SHARE")
+    parser.add_argument("--max-wrong-fallback", type=int, metavar="N")
+    parser.add_argument("--min-deflected", type=float, metavar="SHARE")
+    parser.add_argument("--min-smalltalk", type=float, metavar="SHARE")
+    _kb_option(parser)
+
+
+def evaluate(args: argparse.Namespace) -> int:
+    from polbot.search.evaluation import EvalFileError, evaluate, load_cases
+
+    try:
+        cases = load_cases(args.file)
+    except EvalFileError as exc:
+        print(f"polbot: {exc}", file=sys.stderr)
+        return 2
+    kb = _load(args)
+    if kb is None:
+        return 2
+    report = evaluate(Engine(kb), cases)
+    print(f"in-handbook questions      {report.in_handbook}")
+    print(f"top-1                      {report.top1_rate:.1%} ({report.top1})")
+    print(f"top-3                      {report.top3_rate:.1%} ({report.top3})")
+    print(f"wrongly sent to fallback   {report.wrong_fallback}")
+    print(f"out-of-scope deflected     {report.deflected_rate:.1%} of {report.out_of_scope}")
+    print(f"smalltalk recognised       {report.smalltalk_rate:.1%} of {report.smalltalk}")
+    if args.misses:
+        for miss in report.misses:
+            result = miss.result
+            expect = miss.case.expect
+            wanted = expect if isinstance(expect, str) else " | ".join(expect)
+            got = result.page_id or result.kind
+            others = ", ".join(f"{c.id} {c.score:.2f}" for c in result.candidates)
+            print(f"MISS {miss.case.question!r}: expected {wanted}, got {got}", end="")
+            print(f" ({result.kind} {result.score:.2f}; candidates: {others or '-'})")
+    if args.json:
+        print(json.dumps(report.summary()))
+    checks = (
+        ("top-1", args.min_top1 is None or report.top1_rate >= args.min_top1),
+        ("top-3", args.min_top3 is None or report.top3_rate >= args.min_top3),
+        (
+            "wrong fallback",
+            args.max_wrong_fallback is None or report.wrong_fallback <= args.max_wrong_fallback,
+        ),
+        ("deflected", args.min_deflected is None or report.deflected_rate >= args.min_deflected),
+        ("smalltalk", args.min_smalltalk is None or report.smalltalk_rate >= args.min_smalltalk),
+    )
+    failed = [name for name, ok in checks if not ok]
+    if failed:
+        print(f"polbot: below the required figures: {', '.join(failed)}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# --- bench -----------------------------------------------------------------------------
+
+
+def bench_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--pages", type=int, default=10_000, help="pages of the generated KB")
+    parser.add_argument("--questions", type=int, default=3_000, help="questions per run")
+    parser.add_argument("--seed", type=int, default=7)
+    _kb_option(parser)
+
+
+def bench(args: argparse.Namespace) -> int:
+    from polbot.search.bench import BaselineMissing, format_table, run_bench
+
+    kb = _load(args)
+    if kb is None:
+        return 2
+    try:
+        rows = run_bench(kb, pages=args.pages, questions=args.questions, seed=args.seed)
+    except BaselineMissing as exc:
+        print(f"polbot: {exc}", file=sys.stderr)
+        return 2
+    print(format_table(rows))
+    print(json.dumps({"bench": [row.as_dict() for row in rows]}))
+    return 0

@@ -1,0 +1,121 @@
+"""Helpers for the server tests: the real assistant, and ``polbot serve`` as a subprocess."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from polbot.dialogue import Assistant
+from polbot.knowledge import KnowledgeBase, load_knowledge
+from polbot.paths import PROJECT_ROOT
+from polbot.search import Engine
+from polbot.server.config import Settings
+
+KNOWLEDGE = PROJECT_ROOT / "knowledge"
+POLBOT = Path(sys.executable).with_name("polbot")
+
+
+@functools.cache
+def real_parts() -> tuple[KnowledgeBase, Assistant]:
+    """The bundled knowledge base and the real assistant over the real engine (built once)."""
+    kb = load_knowledge(KNOWLEDGE)
+    return kb, Assistant(kb, Engine(kb))
+
+
+def settings(**overrides: object) -> Settings:
+    """Default settings on the bundled knowledge base, with ``overrides``."""
+    return Settings(knowledge_dir=KNOWLEDGE, **overrides)  # type: ignore[arg-type]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def clean_environ(**extra: str) -> dict[str, str]:
+    """This process's environment without any ``POLBOT_`` or platform settings, plus ``extra``."""
+    keep = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("POLBOT_", "TELEGRAM_", "CONNECTIONS__"))
+    }
+    return {**keep, "NO_PROXY": "127.0.0.1,localhost", **extra}
+
+
+def post_json(url: str, body: object) -> tuple[int, dict]:
+    """POST ``body`` as JSON without any proxy; the status and the decoded answer."""
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+class Server:
+    """A running ``polbot serve``: its base URL, its process and its captured output."""
+
+    def __init__(self, process: subprocess.Popen[bytes], url: str, log: Path) -> None:
+        self.process, self.url, self.log = process, url, log
+        self.started_in = 0.0
+
+    def stop(self, timeout: float = 20) -> int:
+        """SIGTERM, then wait; the exit status."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        return self.process.wait(timeout=timeout)
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+@contextmanager
+def polbot_serve(tmp_path: Path, **env: str) -> Iterator[Server]:
+    """Run ``polbot serve`` on a free loopback port until /healthz answers; stop it after."""
+    port = free_port()
+    log = tmp_path / f"serve-{port}.log"
+    environ = clean_environ(POLBOT_HOST="127.0.0.1", POLBOT_PORT=str(port), **env)
+    start = time.perf_counter()
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [str(POLBOT), "serve"], stdout=sink, stderr=subprocess.STDOUT, env=environ
+        )
+    server = Server(process, f"http://127.0.0.1:{port}", log)
+    try:
+        _wait_healthy(server)
+        server.started_in = time.perf_counter() - start
+        yield server
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def _wait_healthy(server: Server, timeout: float = 60) -> None:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise AssertionError(f"polbot serve exited early:\n{server.output()}")
+        try:
+            with opener.open(server.url + "/healthz", timeout=1) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError(f"polbot serve not healthy within {timeout} s:\n{server.output()}")

@@ -1,0 +1,204 @@
+"""Test doubles for the Teams tests: a fake Bot Connector, Teams-shaped activities, and JWTs
+signed with the tests' own RSA key so that token validation never leaves loopback."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from cryptography.hazmat.primitives.asymmetric import rsa
+from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
+
+APP_ID = "00000000-0000-4000-8000-00000000b0b0"
+BOT_ID = f"28:{APP_ID}"
+BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+
+
+@dataclass
+class Posted:
+    """One request the SDK made to the connector."""
+
+    path: str
+    authorization: str | None
+    body: dict[str, Any]
+
+
+@dataclass
+class FakeConnector:
+    """The Bot Connector service a ``serviceUrl`` points at: records what the bot posts."""
+
+    posted: list[Posted] = field(default_factory=list)
+    status: int = 200
+    """What the connector answers; 5xx plays an outage."""
+    _ids: itertools.count = field(default_factory=itertools.count)
+
+    def app(self) -> web.Application:
+        app = web.Application()
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._activity)
+        app.router.add_post(
+            "/v3/conversations/{conversation}/activities/{reply_to}", self._activity
+        )
+        return app
+
+    async def _activity(self, request: web.Request) -> web.Response:
+        self.posted.append(
+            Posted(request.path, request.headers.get("Authorization"), await request.json())
+        )
+        if self.status >= 400:
+            return web.json_response({"error": {"code": "ServiceError"}}, status=self.status)
+        return web.json_response({"id": f"reply-{next(self._ids)}"})
+
+    def messages(self) -> list[dict[str, Any]]:
+        """The message activities posted so far (typing indicators left out)."""
+        return [post.body for post in self.posted if post.body.get("type") == "message"]
+
+
+@asynccontextmanager
+async def running_connector() -> AsyncIterator[tuple[FakeConnector, str]]:
+    """A fake connector on 127.0.0.1 and its URL, the ``serviceUrl`` of test activities.
+
+    Its access log is off: the paths it serves name conversations, and the privacy tests
+    read every log line the product writes."""
+    fake = FakeConnector()
+    server = TestServer(fake.app(), host="127.0.0.1")
+    await server.start_server(access_log=None)
+    try:
+        yield fake, str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
+
+
+def activity(service_url: str, **fields: Any) -> dict[str, Any]:
+    """A Teams personal-chat message, as the Bot Service posts it; ``fields`` override."""
+    body: dict[str, Any] = {
+        "type": "message",
+        "id": "1700000000001",
+        "timestamp": "2025-01-01T10:00:00.000Z",
+        "channelId": "msteams",
+        "serviceUrl": service_url,
+        "from": {"id": "29:user-aaaa", "name": "Jan Jansen", "aadObjectId": "aad-user-1"},
+        "conversation": {
+            "id": "a:conversation-personal-1",
+            "conversationType": "personal",
+            "tenantId": "tenant-1",
+        },
+        "recipient": {"id": BOT_ID, "name": "polbot"},
+        "text": "Hallo",
+        "textFormat": "plain",
+        "locale": "nl-NL",
+        "channelData": {"tenant": {"id": "tenant-1"}},
+    }
+    body.update(fields)
+    return body
+
+
+def channel_mention(service_url: str, text: str) -> dict[str, Any]:
+    """A message in a team channel that mentions the bot, as Teams sends it."""
+    return activity(
+        service_url,
+        text=f"<at>polbot</at> {text}",
+        conversation={
+            "id": "19:channel-1@thread.tacv2;messageid=1700000000001",
+            "conversationType": "channel",
+            "isGroup": True,
+            "tenantId": "tenant-1",
+        },
+        entities=[
+            {
+                "type": "mention",
+                "text": "<at>polbot</at>",
+                "mentioned": {"id": BOT_ID, "name": "polbot"},
+            }
+        ],
+    )
+
+
+def members_added(service_url: str, *member_ids: str, conversation_type: str = "personal"):
+    """A ``conversationUpdate`` telling the bot that ``member_ids`` joined."""
+    body = activity(
+        service_url,
+        type="conversationUpdate",
+        membersAdded=[{"id": member} for member in member_ids],
+    )
+    body["conversation"]["conversationType"] = conversation_type
+    del body["text"]
+    return body
+
+
+def card_press(service_url: str, value: Any) -> dict[str, Any]:
+    """What Teams sends for an ``Action.Submit``: a message without text, ``value`` = data."""
+    body = activity(service_url, value=value)
+    del body["text"]
+    return body
+
+
+class Signer:
+    """Signs Bot Service-like tokens with a key of its own and stands in for the SDK's JWKS
+    lookup, the seam the SDK's own tests replace too."""
+
+    def __init__(self) -> None:
+        self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        self.requested: list[str] = []
+
+    def token(
+        self,
+        *,
+        audience: str = APP_ID,
+        expires_in: float = 3600,
+        key: rsa.RSAPrivateKey | None = None,
+        service_url: str = "http://127.0.0.1",
+    ) -> str:
+        now = int(time.time())
+        claims = {
+            "iss": BOT_FRAMEWORK_ISSUER,
+            "aud": audience,
+            "iat": now - 10,
+            "nbf": now - 10,
+            "exp": now + int(expires_in),
+            "serviceurl": service_url,
+        }
+        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": "test-key"})
+
+    async def get_signing_key(self, jwks_uri: str, header: dict[str, Any]) -> jwt.PyJWK:
+        self.requested.append(jwks_uri)
+        return jwt.PyJWK.from_dict(
+            {
+                **jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True),
+                "kid": header.get("kid"),
+                "alg": "RS256",
+                "use": "sig",
+            }
+        )
+
+    def install(self, monkeypatch) -> None:
+        monkeypatch.setattr(
+            JwtTokenValidator._jwk_client_manager, "get_signing_key", self.get_signing_key
+        )
+
+
+def teams_settings(**teams: Any):
+    """Server settings with only the Teams channel on (anonymous unless ``teams`` says)."""
+    from polbot.paths import default_knowledge_dir
+    from polbot.server.config import ChannelSettings, Settings, TeamsSettings, WebSettings
+
+    section = TeamsSettings(**({"enabled": True, "anonymous": True} | teams))
+    return Settings(
+        knowledge_dir=default_knowledge_dir(),
+        channels=ChannelSettings(web=WebSettings(enabled=False), teams=section),
+    )
+
+
+def card_actions(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """The ``Action.Submit`` actions of every card of a posted message."""
+    return [
+        action
+        for attachment in message.get("attachments", [])
+        for action in attachment["content"]["actions"]
+    ]

@@ -1,0 +1,167 @@
+"""``polbot serve`` as an operator runs it: a subprocess, its stdout, signals."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from server_support import POLBOT, clean_environ, free_port, polbot_serve, post_json
+
+pytestmark = pytest.mark.slow
+
+# Distinctive texts a user might type; none may ever reach the log.
+SECRET_TEXTS = (
+    "Mevrouw Zwanenburg-Oostveen vraagt hoe zij moet trainen",
+    "Xylofoonkwartet Hoogvliet signaleert spanningen",
+    "06-98765432 belt over een buurtconflict",
+    "qwertyzxcv-onbekend",
+)
+
+
+def json_lines(output: str) -> list[dict]:
+    lines = [line for line in output.splitlines() if line.strip()]
+    return [json.loads(line) for line in lines]  # every line is one JSON object
+
+
+def test_a_scripted_session_leaves_no_message_text_in_the_logs(tmp_path: Path) -> None:
+    with polbot_serve(tmp_path, POLBOT_LOG_LEVEL="DEBUG", POLBOT_ACCESS_LOG="true") as server:
+        chat = server.url + "/api/chat"
+        assert post_json(chat, {"command": "start"})[0] == 200
+        for text in SECRET_TEXTS:
+            assert post_json(chat, {"text": text})[0] == 200
+        assert post_json(chat, {"payload": "p:" + SECRET_TEXTS[3]})[0] == 200
+        assert post_json(chat, {"payload": "t:signalering"})[0] == 200
+        assert post_json(chat, {"text": SECRET_TEXTS[0], "user": SECRET_TEXTS[1]})[0] == 400
+        assert post_json(chat, [SECRET_TEXTS[2]])[0] == 400
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        opener.open(f"{server.url}/healthz?naam={SECRET_TEXTS[3]}", timeout=5).close()
+        assert server.stop() == 0
+    output = server.output()
+    lines = json_lines(output)
+    handled = [line for line in lines if line["event"] == "event handled"]
+    assert len(handled) == 2 + len(SECRET_TEXTS) + 1
+    assert {line["event_type"] for line in handled} == {"command", "text", "button"}
+    assert sum(line["event"] == "invalid input" for line in lines) == 2
+    assert any(line.get("path") == "/healthz" for line in lines), "access log is on"
+    for text in SECRET_TEXTS:
+        for fragment in (text, *text.split()[1:3]):
+            assert fragment not in output
+    assert "127.0.0.1 [" not in output, "no client addresses either"
+
+
+# polbot serve's own start-up, plus one route whose handler takes SLOW seconds: the real
+# assistant answers in milliseconds, too fast to be caught in flight.
+SLOW = 2.0
+SLOW_SERVER = f"""
+import asyncio, sys
+from aiohttp import web
+from polbot.server.app import create_app, run
+from polbot.server.config import load_settings
+from polbot.server.logs import setup_logging
+
+async def slow(request):
+    await asyncio.sleep({SLOW})
+    return web.json_response({{"slept": {SLOW}}})
+
+settings = load_settings()
+setup_logging(settings.log_level)
+app = create_app(settings)
+app.router.add_get("/slow", slow)
+run(app, settings)
+"""
+
+
+def test_sigterm_lets_an_in_flight_request_finish(tmp_path: Path) -> None:
+    port = free_port()
+    log = tmp_path / "slow.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-c", SLOW_SERVER],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=clean_environ(POLBOT_HOST="127.0.0.1", POLBOT_PORT=str(port)),
+        )
+    try:
+        wait_for_port(port, process)
+        with socket.create_connection(("127.0.0.1", port), timeout=15) as client:
+            client.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            time.sleep(0.5)  # the handler is asleep: the request is in flight
+            sent_at = time.perf_counter()
+            process.send_signal(signal.SIGTERM)
+            time.sleep(0.3)
+            assert process.poll() is None, "the server waits for the request"
+            with pytest.raises(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=2).close()
+            answer = b""
+            while chunk := client.recv(65536):
+                answer += chunk
+        assert answer.startswith(b"HTTP/1.1 200 OK"), answer
+        assert json.loads(answer.split(b"\r\n\r\n", 1)[1]) == {"slept": SLOW}
+        assert process.wait(timeout=15) == 0
+        assert time.perf_counter() - sent_at < SLOW + 5, "and then it stops promptly"
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert json_lines(log.read_text("utf-8"))[-1]["event"] == "stopped"
+
+
+def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "server exited early"
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise AssertionError("server did not listen")
+
+
+def test_start_up_is_logged_and_quick(tmp_path: Path) -> None:
+    with polbot_serve(tmp_path) as server:
+        status, _ = post_json(server.url + "/api/chat", {"command": "start"})
+        assert status == 200
+        assert server.stop() == 0
+    listening = next(line for line in json_lines(server.output()) if line["event"] == "listening")
+    assert listening["port"] == int(server.url.rsplit(":", 1)[1])
+    # Generous bound for a shared 2-core machine; the report gives the measured figure.
+    assert server.started_in < 20
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"POLBOT_KNOWLEDGE_DIR": "/nonexistent/knowledge"}, "/nonexistent/knowledge"),
+        ({"POLBOT_PORT": "http"}, "environment variable POLBOT_PORT: port:"),
+        ({"POLBOT_CHANNELS__TELEGRAM__BOT_TOKEN": "123:abc"}, "TELEGRAM_BOT_TOKEN"),
+        (
+            {"POLBOT_CHANNELS__TELEGRAM__ENABLED": "true", "TELEGRAM_BOT_TOKEN": "123:abc"},
+            "channels.telegram: TELEGRAM_WEBHOOK_SECRET must be set",
+        ),
+        ({"POLBOT_CHANNELS__TEAMS__ENABLED": "true"}, "channels.teams: no app id"),
+    ],
+)
+def test_a_bad_setup_exits_2_with_a_message_and_no_traceback(
+    env: dict[str, str], message: str
+) -> None:
+    result = subprocess.run(
+        [str(POLBOT), "serve", "--host", "127.0.0.1", "--port", str(free_port())],
+        env=clean_environ(**env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "123:abc" not in result.stderr + result.stdout

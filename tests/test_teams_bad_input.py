@@ -1,0 +1,152 @@
+"""Bad input to the Teams endpoint, through the real server and assistant: a clean 4xx or a
+polite reply, never a 500, exactly one warning line and no traceback in the log."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from polbot.dialogue import Assistant
+from polbot.knowledge import KnowledgeBase, load_knowledge
+from polbot.paths import default_knowledge_dir
+from polbot.search import Engine
+from polbot.server.app import build_app
+from teams_support import FakeConnector, activity, card_press, running_connector, teams_settings
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge(default_knowledge_dir())
+
+
+@pytest.fixture(scope="module")
+def assistant(kb) -> Assistant:
+    return Assistant(kb, Engine(kb))
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[tuple[FakeConnector, str]]:
+    async with running_connector() as running:
+        yield running
+
+
+@pytest.fixture
+async def teams(kb, assistant) -> AsyncIterator[TestClient]:
+    app = build_app(teams_settings(), kb, assistant)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        yield client
+
+
+def _without(body: dict, *keys: str) -> dict:
+    return {key: value for key, value in body.items() if key not in keys}
+
+
+# name -> the activity, given the connector's URL
+POLITELY_ANSWERED = {
+    "no text": lambda url: _without(activity(url), "text"),
+    "empty text": lambda url: activity(url, text=""),
+    "only a mention": lambda url: activity(url, text="<at>polbot</at>"),
+    "forged payload": lambda url: card_press(url, {"payload": "p:../../etc/passwd"}),
+    "payload of a page that does not exist": lambda url: card_press(url, {"payload": "p:nope"}),
+    "huge payload": lambda url: card_press(url, {"payload": "p:" + "x" * 20_000}),
+    "card value without payload": lambda url: card_press(url, {"evil": [1, 2, 3]}),
+    "card value that is a string": lambda url: card_press(url, "p:capaciteit"),
+    "payload that is a number": lambda url: card_press(url, {"payload": 42}),
+    "question of 20,000 characters": lambda url: activity(url, text="waarom " * 2_900),
+}
+
+REJECTED = {
+    "unknown type": (lambda url: activity(url, type="frobnicate"), 202),
+    "no type": (lambda url: _without(activity(url), "type"), 400),
+    "type is a number": (lambda url: activity(url, type=7), 400),
+    "no conversation": (lambda url: _without(activity(url), "conversation"), 400),
+    "no channel id": (lambda url: _without(activity(url, type="typing"), "channelId"), 400),
+    "no sender": (lambda url: _without(activity(url), "from"), 400),
+    "conversation id is a number": (lambda url: activity(url, conversation={"id": 5}), 400),
+    "from is a string": (lambda url: activity(url, **{"from": "someone"}), 400),
+    "members added is not a list": (
+        lambda url: activity(url, type="conversationUpdate", membersAdded="everyone"),
+        400,
+    ),
+}
+
+
+def _warnings(caplog) -> list[logging.LogRecord]:
+    return [record for record in caplog.records if record.levelno >= logging.WARNING]
+
+
+def _assert_one_clean_warning(caplog) -> None:
+    warnings = _warnings(caplog)
+    assert len(warnings) == 1, [record.getMessage() for record in warnings]
+    assert "\n" not in warnings[0].getMessage()
+    assert "Traceback" not in caplog.text
+    assert not any(record.exc_info for record in caplog.records)
+
+
+@pytest.mark.parametrize("make", POLITELY_ANSWERED.values(), ids=POLITELY_ANSWERED.keys())
+async def test_bad_messages_get_a_polite_reply_and_one_warning(teams, connector, caplog, make):
+    fake, url = connector
+    caplog.set_level(logging.INFO)
+    response = await teams.post("/api/messages", json=make(url))
+    assert response.status in (200, 202)
+    [reply, *_] = fake.messages()
+    assert reply["text"] or reply["attachments"]
+    assert any(a["content"]["actions"] for a in reply.get("attachments", []))  # a way on
+    _assert_one_clean_warning(caplog)
+
+
+@pytest.mark.parametrize(("make", "status"), REJECTED.values(), ids=REJECTED.keys())
+async def test_bad_activities_are_refused_cleanly(teams, connector, caplog, make, status):
+    fake, url = connector
+    caplog.set_level(logging.INFO)
+    response = await teams.post("/api/messages", json=make(url))
+    assert response.status == status
+    assert fake.posted == []
+    _assert_one_clean_warning(caplog)
+
+
+BAD_BODIES = {
+    "not JSON": b"{this is not json",
+    "JSON array": b"[1, 2, 3]",
+    "JSON string": b'"hallo"',
+    "JSON null": b"null",
+    "empty": b"",
+    "not UTF-8": b'{"type": "message", "text": "\xff\xfe"}',
+    "larger than the server accepts": b'{"type": "message", "text": "' + b"x" * 200_000 + b'"}',
+}
+
+
+@pytest.mark.parametrize("body", BAD_BODIES.values(), ids=BAD_BODIES.keys())
+async def test_a_body_that_is_no_activity_gets_a_4xx(teams, connector, caplog, body) -> None:
+    fake, _ = connector
+    caplog.set_level(logging.INFO)
+    response = await teams.post(
+        "/api/messages", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert 400 <= response.status < 500
+    assert fake.posted == []
+    _assert_one_clean_warning(caplog)
+
+
+async def test_after_bad_input_the_endpoint_still_answers(teams, connector) -> None:
+    fake, url = connector
+    await teams.post("/api/messages", data=b"[", headers={"Content-Type": "application/json"})
+    await teams.post("/api/messages", json=activity(url, type="frobnicate"))
+    response = await teams.post("/api/messages", json=activity(url, text="menu"))
+    assert response.status in (200, 202)
+    assert len(fake.messages()) == 1
+
+
+async def test_a_connector_outage_is_logged_as_an_error_not_a_500(teams, connector, caplog):
+    fake, url = connector
+    fake.status = 503
+    caplog.set_level(logging.INFO)
+    response = await teams.post("/api/messages", json=activity(url, text="menu"))
+    assert response.status < 500
+    assert any(
+        r.name.startswith("polbot.channels.teams") for r in caplog.records if r.levelname == "ERROR"
+    )
+    assert "a:conversation-personal-1" not in caplog.text

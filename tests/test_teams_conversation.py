@@ -1,0 +1,136 @@
+"""A conversation in Teams, end to end: the real server (``build_app`` with Teams on), the real
+assistant, engine and knowledge base; Teams-shaped activities over HTTP on 127.0.0.1, replies
+read from a fake Bot Connector."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from polbot.channels.teams.cards import MAX_BUTTONS_PER_CARD, render_all
+from polbot.dialogue import Assistant, TextMessage
+from polbot.knowledge import KnowledgeBase, load_knowledge
+from polbot.paths import default_knowledge_dir
+from polbot.search import Engine
+from polbot.server.app import build_app
+from teams_support import (
+    BOT_ID,
+    FakeConnector,
+    activity,
+    card_actions,
+    card_press,
+    channel_mention,
+    members_added,
+    running_connector,
+    teams_settings,
+)
+
+HELPDESK = "VeiligheidsAlliantie@rotterdam.nl"
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge(default_knowledge_dir())
+
+
+@pytest.fixture(scope="module")
+def assistant(kb) -> Assistant:
+    return Assistant(kb, Engine(kb))
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[tuple[FakeConnector, str]]:
+    async with running_connector() as running:
+        yield running
+
+
+@pytest.fixture
+async def teams(kb, assistant) -> AsyncIterator[TestClient]:
+    app = build_app(teams_settings(), kb, assistant)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        yield client
+
+
+async def _say(teams: TestClient, fake: FakeConnector, body: dict) -> list[dict]:
+    """POST one activity; the messages the bot posted in answer to it."""
+    before = len(fake.messages())
+    response = await teams.post("/api/messages", json=body)
+    assert response.status in (200, 202)
+    messages = fake.messages()[before:]
+    for message in messages:
+        sizes = [len(a["content"]["actions"]) for a in message.get("attachments", [])]
+        assert all(size <= MAX_BUTTONS_PER_CARD for size in sizes)
+        assert len(str(message).encode()) < 40_000  # well under Teams' ~80 KB
+    return messages
+
+
+def _labels(messages: list[dict]) -> list[str]:
+    return [action["title"] for message in messages for action in card_actions(message)]
+
+
+async def test_the_bot_greets_a_new_personal_chat_with_the_home_menu(teams, connector, kb):
+    fake, url = connector
+    messages = await _say(teams, fake, members_added(url, "29:user-aaaa", BOT_ID))
+    assert messages, "no welcome"
+    first_words = " ".join(kb.home.welcome.split()[:3])
+    assert first_words.replace("*", "") in messages[0]["text"].replace("*", "")
+    assert _labels(messages) == [entry.label for entry in kb.home.menu]
+    assert messages[0]["replyToId"] == "1700000000001"
+
+
+@pytest.mark.parametrize("text", ["menu", "/menu", "<at>polbot</at> menu"])
+async def test_menu_shows_the_home_card(teams, connector, kb, text) -> None:
+    fake, url = connector
+    messages = await _say(teams, fake, activity(url, text=text))
+    assert _labels(messages) == [entry.label for entry in kb.home.menu]
+    [action] = [a for a in card_actions(messages[-1]) if a["title"] == kb.home.menu[0].label]
+    assert action["type"] == "Action.Submit"
+
+
+async def test_pressing_the_home_cards_buttons_leads_to_a_page(teams, connector, kb) -> None:
+    fake, url = connector
+    home = await _say(teams, fake, activity(url, text="menu"))
+    theme_button = next(a for a in card_actions(home[-1]) if a["data"]["payload"].startswith("t:"))
+    theme = await _say(teams, fake, card_press(url, theme_button["data"]))
+    page_button = next(a for a in card_actions(theme[-1]) if a["data"]["payload"].startswith("p:"))
+    page_id = page_button["data"]["payload"].split(":")[1]
+    page = await _say(teams, fake, card_press(url, page_button["data"]))
+    assert kb.page(page_id).title in page[0]["text"]
+    assert kb.page(page_id).summary.split()[0] in page[0]["text"]
+
+
+async def test_a_channel_message_with_a_mention_is_answered_as_the_bare_question(
+    teams, connector, assistant
+) -> None:
+    fake, url = connector
+    question = "Welke partners kan ik betrekken bij het signaleren van spanningen?"
+    [*messages] = await _say(teams, fake, channel_mention(url, question))
+    expected = [
+        a.model_dump(mode="json") for a in render_all(assistant.handle(TextMessage(question)))
+    ]
+    assert [m["text"] for m in messages] == [e["text"] for e in expected]
+    assert all(m["conversation"]["id"].startswith("19:channel-1") for m in messages)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Hoe laat vertrekt de trein naar Utrecht?", "Wat kost een parkeervergunning in Schiedam?"],
+)
+async def test_an_out_of_handbook_question_gets_the_helpdesk_as_a_mailto_link(
+    teams, connector, question
+) -> None:
+    fake, url = connector
+    messages = await _say(teams, fake, activity(url, text=question))
+    text = "\n".join(message["text"] for message in messages)
+    assert f"[{HELPDESK}](mailto:{HELPDESK})" in text
+
+
+async def test_the_commands_of_the_teams_command_menu_are_answered(teams, connector, kb):
+    fake, url = connector
+    for command in ("help", "contact"):
+        assert await _say(teams, fake, activity(url, text=command))
+    contact = fake.messages()[-1]["text"]
+    assert kb.page("contact").title in contact
+    assert f"mailto:{HELPDESK}" in contact

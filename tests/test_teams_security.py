@@ -1,0 +1,206 @@
+"""Only the Bot Service gets in: every request to the Teams endpoint needs a valid JWT, checked
+by the Agents SDK, unless anonymous mode is switched on for local development.
+
+Tokens are signed with the tests' own RSA key; the SDK's signing-key lookup is replaced by
+that key (the seam the SDK's own tests use), so nothing leaves loopback. The bot's outbound
+token would come from Entra ID, which cannot run locally: ``MsalAuth.get_access_token`` is
+replaced by a fixed token, and the fake connector checks that replies carry it."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+from cryptography.hazmat.primitives.asymmetric import rsa
+from microsoft_agents.authentication.msal import MsalAuth
+
+from polbot.channels.teams.endpoint import TeamsConfigError, mount
+from polbot.dialogue.events import Event
+from polbot.dialogue.replies import Paragraph, Reply, Span
+from teams_support import APP_ID, FakeConnector, Signer, activity, running_connector
+
+OUTBOUND_TOKEN = "token-for-the-connector"
+ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+
+
+@dataclass
+class CountingHandler:
+    events: list[Event] = field(default_factory=list)
+
+    def handle(self, event: Event) -> tuple[Reply, ...]:
+        self.events.append(event)
+        return (Reply((Paragraph((Span("ok"),)),)),)
+
+
+@pytest.fixture(scope="module")
+def signer() -> Signer:
+    return Signer()
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[tuple[FakeConnector, str]]:
+    async with running_connector() as running:
+        yield running
+
+
+@pytest.fixture
+def handler() -> CountingHandler:
+    return CountingHandler()
+
+
+def _environment(monkeypatch, *, anonymous: bool, app_id: str | None) -> None:
+    for name in ("CLIENTID", "CLIENTSECRET", "TENANTID"):
+        monkeypatch.delenv(ENV + name, raising=False)
+    if app_id:
+        monkeypatch.setenv(ENV + "CLIENTID", app_id)
+        monkeypatch.setenv(ENV + "CLIENTSECRET", "s3cr3t-never-logged")
+    if anonymous:
+        monkeypatch.setenv("POLBOT_TEAMS_ANONYMOUS", "1")
+    else:
+        monkeypatch.delenv("POLBOT_TEAMS_ANONYMOUS", raising=False)
+
+
+async def _outbound_token(self, resource_url, scopes, force_refresh=False) -> str:
+    return OUTBOUND_TOKEN
+
+
+async def _client(monkeypatch, signer, handler, *, anonymous: bool, app_id: str | None):
+    _environment(monkeypatch, anonymous=anonymous, app_id=app_id)
+    signer.install(monkeypatch)
+    monkeypatch.setattr(MsalAuth, "get_access_token", _outbound_token)
+    app = web.Application()
+    mount(app, handler, {})
+    return TestClient(TestServer(app, host="127.0.0.1"))
+
+
+@pytest.fixture
+async def secured(monkeypatch, signer, handler) -> AsyncIterator[TestClient]:
+    async with await _client(monkeypatch, signer, handler, anonymous=False, app_id=APP_ID) as c:
+        yield c
+
+
+@pytest.fixture
+async def anonymous(monkeypatch, signer, handler) -> AsyncIterator[TestClient]:
+    async with await _client(monkeypatch, signer, handler, anonymous=True, app_id=None) as c:
+        yield c
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+BAD_CREDENTIALS = {
+    "no header": lambda signer: {},
+    "garbage": lambda signer: _bearer("garbage"),
+    "not bearer": lambda signer: {"Authorization": "Basic dXNlcjpwYXNz"},
+    "wrong key": lambda signer: _bearer(
+        signer.token(key=rsa.generate_private_key(public_exponent=65537, key_size=2048))
+    ),
+    "wrong audience": lambda signer: _bearer(signer.token(audience="someone-else")),
+    "expired": lambda signer: _bearer(signer.token(expires_in=-3600)),
+    "unsigned": lambda signer: _bearer(
+        __import__("jwt").encode({"aud": APP_ID, "exp": 4102444800}, None, algorithm="none")
+    ),
+}
+
+
+@pytest.mark.parametrize("credentials", BAD_CREDENTIALS.values(), ids=BAD_CREDENTIALS.keys())
+async def test_a_request_without_a_valid_token_gets_401_and_reaches_no_handler(
+    secured, connector, signer, handler, credentials, caplog
+) -> None:
+    fake, url = connector
+    caplog.set_level(logging.INFO)
+    response = await secured.post(
+        "/api/messages", json=activity(url, text="menu"), headers=credentials(signer)
+    )
+    assert response.status == 401
+    assert handler.events == []
+    assert fake.posted == []
+    assert "Traceback" not in caplog.text
+    assert [r.levelname for r in caplog.records if r.levelno >= logging.WARNING]  # said so
+
+
+async def test_a_valid_token_gets_through_and_the_reply_carries_the_bots_token(
+    secured, connector, signer, handler
+) -> None:
+    fake, url = connector
+    response = await secured.post(
+        "/api/messages",
+        json=activity(url, text="menu"),
+        headers=_bearer(signer.token(service_url=url)),
+    )
+    assert response.status in (200, 202)
+    assert len(handler.events) == 1
+    [post] = fake.posted
+    assert post.authorization == f"Bearer {OUTBOUND_TOKEN}"
+
+
+async def test_anonymous_mode_accepts_a_request_without_a_header(anonymous, connector, handler):
+    fake, url = connector
+    response = await anonymous.post("/api/messages", json=activity(url, text="menu"))
+    assert response.status in (200, 202)
+    assert len(handler.events) == 1
+    assert fake.posted[0].authorization is None
+
+
+@pytest.mark.parametrize("credentials", ["garbage", "wrong key", "expired"])
+async def test_anonymous_mode_still_rejects_a_bad_token(
+    anonymous, connector, signer, handler, credentials
+) -> None:
+    _fake, url = connector
+    headers = BAD_CREDENTIALS[credentials](signer)
+    response = await anonymous.post("/api/messages", json=activity(url), headers=headers)
+    assert response.status == 401
+    assert handler.events == []
+
+
+async def test_anonymous_mode_is_announced_with_a_warning(monkeypatch, signer, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    _environment(monkeypatch, anonymous=True, app_id=None)
+    mount(web.Application(), CountingHandler(), {})
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1
+    assert "POLBOT_TEAMS_ANONYMOUS" in warnings[0].getMessage()
+
+
+async def test_a_secured_endpoint_starts_without_that_warning(monkeypatch, caplog) -> None:
+    caplog.set_level(logging.INFO)
+    _environment(monkeypatch, anonymous=False, app_id=APP_ID)
+    mount(web.Application(), CountingHandler(), {})
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
+
+
+async def test_neither_app_id_nor_anonymous_mode_refuses_to_start(monkeypatch) -> None:
+    _environment(monkeypatch, anonymous=False, app_id=None)
+    with pytest.raises(TeamsConfigError, match="app id"):
+        mount(web.Application(), CountingHandler(), {})
+
+
+async def test_the_app_id_of_the_configuration_file_is_used(monkeypatch, signer, connector):
+    _fake, url = connector
+    _environment(monkeypatch, anonymous=False, app_id=None)
+    signer.install(monkeypatch)
+    monkeypatch.setattr(MsalAuth, "get_access_token", _outbound_token)
+    handler = CountingHandler()
+    app = web.Application()
+    mount(app, handler, {"app_id": APP_ID, "path": "/teams"})
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        headers = _bearer(signer.token(service_url=url))
+        assert (await client.post("/teams", json=activity(url), headers=headers)).status == 202
+        wrong = _bearer(signer.token(audience="other-app"))
+        assert (await client.post("/teams", json=activity(url), headers=wrong)).status == 401
+    assert len(handler.events) == 1
+
+
+async def test_the_client_secret_is_never_logged(monkeypatch, secured, connector, signer, caplog):
+    _fake, url = connector
+    caplog.set_level(logging.DEBUG)
+    await secured.post(
+        "/api/messages", json=activity(url), headers=_bearer(signer.token(service_url=url))
+    )
+    await secured.post("/api/messages", json=activity(url), headers=_bearer("garbage"))
+    assert "s3cr3t-never-logged" not in caplog.text
