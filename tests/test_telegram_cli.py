@@ -101,3 +101,42 @@ async def test_polbot_telegram_polls_answers_and_stops_cleanly_on_sigterm(
     assert sent.params["chat_id"] == 5
     assert b"Traceback" not in out + err
     assert api.token.encode() not in out + err, "the token (in every URL) is never logged"
+
+
+@pytest.mark.parametrize(
+    ("token", "problem"),
+    [
+        (None, "TELEGRAM_BOT_TOKEN is not set"),
+        ("987654321:AAHanotherTokenTheServerDoesNotKnow12", "rejected TELEGRAM_BOT_TOKEN"),
+    ],
+)
+async def test_polbot_serve_with_a_missing_or_rejected_token_is_one_line_and_exit_2(
+    api: FakeBotApi, token: str | None, problem: str
+) -> None:
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "POLBOT_"))},
+        "POLBOT_CHANNELS__TELEGRAM__ENABLED": "true",
+        "POLBOT_PUBLIC_URL": "https://polbot.example.org",
+        "POLBOT_PORT": "0",
+        "POLBOT_HOST": "127.0.0.1",
+        "TELEGRAM_WEBHOOK_SECRET": "geheim",
+        "TELEGRAM_API_BASE_URL": api.base_url,
+        "NO_PROXY": "127.0.0.1",
+        **({"TELEGRAM_BOT_TOKEN": token} if token else {}),
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "polbot",
+        "serve",
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+
+    assert process.returncode == 2
+    assert err.decode().count("\n") == 1, err.decode()
+    assert problem in err.decode()
+    assert b"Traceback" not in out + err
+    assert not token or token.encode() not in out + err
