@@ -106,7 +106,6 @@ def run(app: web.Application, settings: Settings) -> None:
     and ``/readyz`` turns 503 for open keep-alive clients); requests being handled get up
     to ``settings.shutdown_timeout`` seconds.
     """
-    log.info("listening", extra={"host": settings.host, "port": settings.port})
     web.run_app(
         app,
         host=settings.host,
@@ -114,7 +113,10 @@ def run(app: web.Application, settings: Settings) -> None:
         shutdown_timeout=settings.shutdown_timeout,
         access_log=logging.getLogger("polbot.access") if settings.access_log else None,
         access_log_class=AccessLogger,
-        print=None,
+        # run_app "prints" once the sockets are bound: the moment to say we listen.
+        print=lambda _banner: log.info(
+            "listening", extra={"host": settings.host, "port": settings.port}
+        ),
     )
     log.info("stopped")
 
