@@ -71,6 +71,12 @@ def test_environment_overrides_the_file(
     assert settings == expected
 
 
+def test_an_empty_variable_counts_as_unset() -> None:
+    settings = load_settings(BUNDLED, environ={"POLBOT_PORT": "", "POLBOT_TEAMS_ANONYMOUS": ""})
+    assert settings.port == 8080
+    assert not settings.channels.teams.enabled
+
+
 def test_polbot_variable_wins_over_the_platform_name() -> None:
     settings = load_settings(
         BUNDLED,

@@ -165,3 +165,22 @@ def test_a_bad_setup_exits_2_with_a_message_and_no_traceback(
     assert message in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
     assert "123:abc" not in result.stderr + result.stdout
+
+
+def test_a_port_in_use_exits_1_with_one_line() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [str(POLBOT), "serve", "--host", "127.0.0.1", "--port", str(port)],
+            env=clean_environ(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1
+    assert result.stderr.startswith(f"polbot serve: cannot listen on 127.0.0.1:{port}: ")
+    assert result.stderr.count("\n") == 1
+    assert "listening" not in result.stdout

@@ -20,9 +20,7 @@ from polbot.server.observe import Handler, observe
 
 log = logging.getLogger("polbot.server")
 
-SETTINGS = web.AppKey("polbot.settings", Settings)
 METRICS = web.AppKey("polbot.metrics", Metrics)
-KNOWLEDGE = web.AppKey("polbot.knowledge", KnowledgeBase)
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -54,7 +52,7 @@ def create_app(settings: Settings) -> web.Application:
     Raises :class:`polbot.knowledge.KnowledgeError` for a broken knowledge base and
     :class:`ChannelSetupError` for an enabled channel that lacks a setting.
     """
-    # Imported here so that `polbot config` does not pay for the engine.
+    # Imported here: build_app() with a ready-made assistant needs neither loader nor engine.
     from polbot.dialogue import Assistant
     from polbot.knowledge import load_knowledge
     from polbot.search import Engine
@@ -75,9 +73,7 @@ def build_app(
     """
     metrics = metrics or Metrics()
     app = web.Application(client_max_size=settings.max_body_bytes)
-    app[SETTINGS] = settings
     app[METRICS] = metrics
-    app[KNOWLEDGE] = kb
     readiness = _Readiness()
     app.on_startup.append(readiness.started)
     app.on_shutdown.append(readiness.stopping)
@@ -110,7 +106,6 @@ def run(app: web.Application, settings: Settings) -> None:
     and ``/readyz`` turns 503 for open keep-alive clients); requests being handled get up
     to ``settings.shutdown_timeout`` seconds.
     """
-    log.info("listening", extra={"host": settings.host, "port": settings.port})
     web.run_app(
         app,
         host=settings.host,
@@ -118,7 +113,10 @@ def run(app: web.Application, settings: Settings) -> None:
         shutdown_timeout=settings.shutdown_timeout,
         access_log=logging.getLogger("polbot.access") if settings.access_log else None,
         access_log_class=AccessLogger,
-        print=None,
+        # run_app "prints" once the sockets are bound: the moment to say we listen.
+        print=lambda _banner: log.info(
+            "listening", extra={"host": settings.host, "port": settings.port}
+        ),
     )
     log.info("stopped")
 

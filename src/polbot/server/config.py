@@ -216,6 +216,8 @@ def _note_sources(data: Any, prefix: tuple, source: str, sources: dict[tuple, st
 
 
 def _put(data: dict, sources: dict[tuple, str], keys: tuple[str, ...], value: str, source: str):
+    if value == "":
+        return  # an empty variable is unset, as `VAR= polbot serve` means in a shell
     section = data
     for i, key in enumerate(keys[:-1]):
         child = section.get(key)
@@ -223,8 +225,7 @@ def _put(data: dict, sources: dict[tuple, str], keys: tuple[str, ...], value: st
             child = section[key] = {}
             sources[keys[: i + 1]] = source
         section = child
-    # An empty variable means "not set" for optional settings, like a YAML null.
-    section[keys[-1]] = value if value != "" else None
+    section[keys[-1]] = value
     sources[keys] = source
 
 
