@@ -375,7 +375,8 @@ async def polling_bot(
     stop = asyncio.Event()
     task = asyncio.create_task(poll(application, handler, stop, poll_timeout=1))
     try:
-        await api.wait_for("getUpdates")
+        # Polling starts right after deleteWebhook; getUpdates is recorded when it returns.
+        await api.wait_for("deleteWebhook")
         yield application
     finally:
         stop.set()

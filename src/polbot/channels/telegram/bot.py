@@ -17,10 +17,11 @@ import asyncio
 import logging
 import re
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Coroutine, Iterable
 from typing import Any, Protocol
 
 from telegram import (
+    Bot,
     BotCommand,
     CallbackQuery,
     Chat,
@@ -86,6 +87,8 @@ class ChannelHandler(Protocol):
     def reject(self, reason: str) -> None: ...
 
 
+_ApiResult = bool | dict[str, Any] | list[dict[str, Any]]
+"""What a Bot API call returns, before PTB turns it into objects."""
 Outgoing = tuple[str, InlineKeyboardMarkup | None]
 """One Telegram message to send: HTML text and the keyboard under it."""
 
@@ -216,7 +219,15 @@ class ResilientRateLimiter(AIORateLimiter):
     have arrived, and a question answered twice is worse than a rare lost answer.
     """
 
-    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):  # type: ignore[no-untyped-def]
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, _ApiResult]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: int | None,
+    ) -> _ApiResult:
         for attempt in range(NETWORK_RETRIES + 1):
             try:
                 return await super().process_request(
@@ -366,7 +377,7 @@ def _command_for(message: Message, username: str) -> str | None:
     return command.lower()
 
 
-def _addressed_text(message: Message, bot: Any) -> str | None:
+def _addressed_text(message: Message, bot: Bot) -> str | None:
     """In a group: the text without the mention if it mentions the bot, else ``None``."""
     mentions = message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION])
     ours = [

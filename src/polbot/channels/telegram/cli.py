@@ -14,6 +14,8 @@ import signal
 import sys
 from pathlib import Path
 
+from telegram.ext import Application
+
 from polbot.channels.telegram.bot import (
     DEFAULT_API_BASE_URL,
     ChannelHandler,
@@ -78,7 +80,7 @@ def _handler(kb_dir: Path | None) -> ChannelHandler | None:
     return observe(Assistant(kb, Engine(kb)), "telegram", Metrics(), kb)
 
 
-async def _poll_until_signal(application, handler: ChannelHandler) -> None:  # type: ignore[no-untyped-def]
+async def _poll_until_signal(application: Application, handler: ChannelHandler) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
