@@ -242,6 +242,22 @@ async def test_429_then_500_do_not_stop_the_bot_and_the_next_update_is_answered(
     assert bot.of("sendMessage", status=429)[0].at + 1 <= first[0].at, "retry_after honoured"
 
 
+async def test_one_chat_gets_its_answers_in_order_while_other_chats_go_on(
+    bot: FakeBotApi,
+) -> None:
+    bot.fail_next("sendMessage", 500)  # the first answer needs a retry half a second later
+
+    bot.push(bot.message(CHAT, "/help"))
+    bot.push(bot.message(CHAT, "/over"))
+    bot.push(bot.message(CHAT + 1, "/contact"))
+    sent = await bot.wait_for("sendMessage", count=3)
+
+    ours = [call for call in sent if call.params["chat_id"] == CHAT]
+    assert "a:over" in payloads(ours[0].params), "the /help answer first"
+    assert "a:help" in payloads(ours[1].params), "then the /over answer"
+    assert sent[0].params["chat_id"] == CHAT + 1, "another chat does not wait for the retry"
+
+
 @pytest.mark.parametrize(
     "text", ["<script>alert('x')</script>", "<b>vet</b> & <a href='x'>", "a < b > c &amp;"]
 )

@@ -17,7 +17,7 @@ import asyncio
 import logging
 import re
 import traceback
-from collections.abc import Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, Protocol
 
 from telegram import (
@@ -48,6 +48,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     MessageHandler,
+    SimpleUpdateProcessor,
     filters,
 )
 from telegram.request import BaseRequest
@@ -70,7 +71,7 @@ RATE_LIMIT_RETRIES = 3
 NETWORK_RETRIES = 3
 NETWORK_BACKOFF_SECONDS = 0.5
 CONCURRENT_UPDATES = 16
-"""Updates processed at once: the assistant keeps no per-chat state, so order is free."""
+"""Updates processed at once (from different chats; one chat's updates keep their order)."""
 
 # <digits>:<35 or so characters of A-Z a-z 0-9 _ ->, as BotFather hands them out.
 _TOKEN = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{30,60}$")
@@ -141,7 +142,7 @@ def build_application(
                 overall_max_rate=messages_per_second or 0, max_retries=RATE_LIMIT_RETRIES
             )
         )
-        .concurrent_updates(CONCURRENT_UPDATES)
+        .concurrent_updates(ChatOrderedProcessor(CONCURRENT_UPDATES))
     )
     if request is not None:
         builder = builder.request(request)
@@ -244,6 +245,35 @@ class ResilientRateLimiter(AIORateLimiter):
                 )
                 await asyncio.sleep(NETWORK_BACKOFF_SECONDS * 2**attempt)
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+class ChatOrderedProcessor(SimpleUpdateProcessor):
+    """Processes updates of different chats concurrently, and those of one chat in order.
+
+    Two questions typed quickly get their answers in the order they were asked, even when
+    sending the first answer takes a retry; a chat waiting for its turn holds no slot.
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
+
+    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        chat = update.effective_chat if isinstance(update, Update) else None
+        if chat is None:
+            await super().process_update(update, coroutine)
+            return
+        lock, users = self._chats.get(chat.id, (asyncio.Lock(), 0))
+        self._chats[chat.id] = (lock, users + 1)
+        try:
+            async with lock:
+                await super().process_update(update, coroutine)
+        finally:
+            lock, users = self._chats[chat.id]
+            if users == 1:
+                del self._chats[chat.id]
+            else:
+                self._chats[chat.id] = (lock, users - 1)
 
 
 class _Conversation:
