@@ -40,6 +40,12 @@ _TAGS = frozenset({"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "
 _HTML_TOKEN = re.compile(
     r"<(/?)([a-z-]+)((?:\s+[a-z-]+=\"[^\"<>]*\")*)\s*>|&(lt|gt|amp|quot|#\d+|#x[0-9a-fA-F]+);"
 )
+# What Telegram says with the statuses tests can ask for.
+_FAULTS = {
+    403: "Forbidden: bot was blocked by the user",
+    429: "Too Many Requests: retry later",
+    500: "Internal Server Error",
+}
 
 
 @dataclass
@@ -191,7 +197,7 @@ class FakeBotApi:
         if self._faults[method]:
             status, retry_after = self._faults[method].popleft()
             extra = {"parameters": {"retry_after": retry_after}} if retry_after else {}
-            description = "Too Many Requests" if status == 429 else "Internal Server Error"
+            description = _FAULTS.get(status, "Internal Server Error")
             return self._answer(method, params, status, description=description, **extra)
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
@@ -350,7 +356,7 @@ def _user(user_id: int, first_name: str) -> dict[str, Any]:
 
 def loopback_request() -> HTTPXRequest:
     """An HTTP client for PTB that ignores proxy settings: the fake is on loopback."""
-    return HTTPXRequest(connection_pool_size=64, httpx_kwargs={"trust_env": False})
+    return HTTPXRequest(connection_pool_size=16, httpx_kwargs={"trust_env": False})
 
 
 @asynccontextmanager

@@ -7,6 +7,7 @@ Questions run the same steps plus typo correction (before decompounding) and syn
 
 from __future__ import annotations
 
+import bisect
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
@@ -25,11 +26,19 @@ from polbot.search.analysis import (
     tokenize,
     weaken,
 )
-from polbot.search.lexicon import Decompounder, SpellingCorrector, common_words, dutch
+from polbot.search.lexicon import (
+    Decompounder,
+    SpellingCorrector,
+    common_words,
+    dutch,
+)
 
 DEFAULT_STEMMER = "dutch_porter"
 # Words whose analysis is remembered; a bound keeps memory flat under hostile input.
 CACHE_SIZE = 50_000
+# An unknown word this long that begins a vocabulary compound stands in for it ("vroeg" for
+# "vroegtijdige"); shorter ones begin too many unrelated words ("weer", "weerbaarheid").
+MIN_PREFIX = 5
 
 
 def words(
@@ -64,6 +73,7 @@ class Analyzer:
         for text in texts:
             counts.update(t.text for t in words(text, self._stopwords) if t.text.isalpha())
         self._surface = frozenset(counts)
+        self._sorted_surface = sorted(counts)
         self._stems = frozenset(self.stemmer(w) for w in counts)
         self._abbreviations = {
             fold_word(short): tuple(t.text for t in words(long, self._stopwords))
@@ -87,6 +97,17 @@ class Analyzer:
     def known(self, word: str) -> bool:
         """Whether a folded word (or its stem) occurs in the indexed texts."""
         return word in self._surface or self.stemmer(word) in self._stems
+
+    def _question_split(self, word: str) -> tuple[str, ...]:
+        """A question word's compound parts; or, for an unknown word that begins a
+        compound of the vocabulary ("vroeg" in "vroegtijdige"), that compound."""
+        parts = self._split(word)
+        if parts or len(word) < MIN_PREFIX or self.known(word):
+            return parts
+        start = bisect.bisect_left(self._sorted_surface, word)
+        if start < len(self._sorted_surface) and self._sorted_surface[start].startswith(word):
+            return (self._sorted_surface[start],)
+        return ()
 
     def _correction(self, word: str) -> str | None:
         if self.known(word) or word in self._abbreviations:
@@ -140,7 +161,7 @@ class Analyzer:
         if found is None:
             tokens = expand_abbreviations([Token(word, 0)], self._abbreviations)
             tokens = correct(tokens, self._correction)
-            found = tuple(stem(decompound(tokens, self._split), self.stemmer, {}))
+            found = tuple(stem(decompound(tokens, self._question_split), self.stemmer, {}))
             self._remember(self._question_cache, word, found)
         return found
 

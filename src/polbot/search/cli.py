@@ -66,26 +66,20 @@ def _json_line(result: SearchResult) -> str:
 
 
 def _reply_text(kb: KnowledgeBase, engine: Engine):
-    """What a user would read: the conversation core's reply, rendered as plain text."""
-    try:
-        from polbot.dialogue import Assistant, TextMessage, plain
-    except ImportError:  # the conversation core is not installed: show the bare answer
-        return lambda result: _bare_reply(kb, result)
+    """What a user would read: the conversation core's replies as plain text, with the
+    buttons of each reply on a line of their own."""
+    from polbot.dialogue import Assistant, TextMessage, plain
+
     assistant = Assistant(kb, engine)
 
     def reply(result: SearchResult) -> str:
-        replies = assistant.handle(TextMessage(result.question))
-        return "\n\n".join(plain(r) for r in replies)
+        texts = []
+        for answer in assistant.handle(TextMessage(result.question)):
+            buttons = " ".join(f"[{button.label}]" for button in answer.buttons)
+            texts.append(plain(answer) + (f"\n{buttons}" if buttons else ""))
+        return "\n\n".join(texts)
 
     return reply
-
-
-def _bare_reply(kb: KnowledgeBase, result: SearchResult) -> str:
-    if result.kind == "smalltalk":
-        intent = next(i for i in kb.smalltalk if i.id == result.smalltalk_id)
-        return intent.reply
-    page = kb.page(result.page_id or "contact")
-    return f"{page.title}\n\n{page.summary}" if page else ""
 
 
 # --- eval ------------------------------------------------------------------------------

@@ -61,8 +61,8 @@ class Tuning:
     # Below this share of IDF mass known to the handbook, the question is out of scope.
     min_known_share: float = 0.5
     # An answer under this confidence, or this close to the second page, is doubtful.
-    sure_threshold: float = 0.45
-    min_margin: float = 0.1
+    sure_threshold: float = 0.3
+    min_margin: float = 0.18
     # A smalltalk intent wins when its nearest example matches at least this well.
     smalltalk_threshold: float = 0.6
     candidates_considered: int = 8
@@ -150,7 +150,11 @@ class Engine:
         chats = sorted(
             (d for d in relevance if d >= first_smalltalk), key=lambda d: (-relevance[d], d)
         )
-        confidence = {d: relevance[d] * query.known_share for d in pages}
+        # Confidence: relevance, discounted for words the handbook does not know and for
+        # a question too generic to single out a page ("polarisatie", "gemeente").
+        content = query.content_mass
+        specific = content / (content + tuning.example_smoothing)
+        confidence = {d: relevance[d] * query.known_share * specific for d in pages}
         candidates = tuple(Candidate(self._page_ids[d], confidence[d]) for d in pages[:3])
         top = confidence[pages[0]] if pages else 0.0
 

@@ -68,7 +68,7 @@ MESSAGES_PER_SECOND = 30
 RATE_LIMIT_RETRIES = 3
 NETWORK_RETRIES = 3
 NETWORK_BACKOFF_SECONDS = 0.5
-CONCURRENT_UPDATES = 64
+CONCURRENT_UPDATES = 16
 """Updates processed at once: the assistant keeps no per-chat state, so order is free."""
 
 # <digits>:<35 or so characters of A-Z a-z 0-9 _ ->, as BotFather hands them out.

@@ -1,0 +1,220 @@
+"""The Telegram webhook inside the server, over real HTTP on loopback: the secret is checked,
+the webhook registered on start, and a burst of 500 updates answered once each."""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+from pydantic import SecretStr
+
+from polbot.channels.telegram.bot import build_application
+from polbot.channels.telegram.errors import TelegramSetupError
+from polbot.channels.telegram.webhook import SECRET_HEADER, attach, mount
+from polbot.dialogue import Assistant
+from polbot.knowledge import load_knowledge
+from polbot.knowledge.model import KnowledgeBase
+from polbot.paths import default_knowledge_dir
+from polbot.search import Engine
+from polbot.server.app import build_app
+from polbot.server.config import Settings, TelegramSettings
+from polbot.server.metrics import Metrics
+from polbot.server.observe import ObservedHandler, observe
+from telegram_fake import TOKEN, FakeBotApi, loopback_request
+
+SECRET = "s3cret_webhook-TOKEN"
+PUBLIC_URL = "https://polbot.example.org"
+PATH = "/telegram/webhook"
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge(default_knowledge_dir())
+
+
+@pytest.fixture(scope="module")
+def assistant(kb: KnowledgeBase) -> Assistant:
+    return Assistant(kb, Engine(kb))
+
+
+@pytest.fixture
+def handler(assistant: Assistant, kb: KnowledgeBase) -> ObservedHandler:
+    return observe(assistant, "telegram", Metrics(), kb)
+
+
+@pytest.fixture
+async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeBotApi]:
+    # The server builds its own HTTP client: keep any proxy away from loopback.
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    async with FakeBotApi() as api:
+        yield api
+
+
+def settings(api: FakeBotApi, **telegram: Any) -> Settings:
+    section = {
+        "enabled": True,
+        "bot_token": TOKEN,
+        "webhook_secret": SECRET,
+        "api_base_url": api.base_url,
+        **telegram,
+    }
+    return Settings.model_validate({"public_url": PUBLIC_URL, "channels": {"telegram": section}})
+
+
+@pytest.fixture
+async def server(
+    api: FakeBotApi, kb: KnowledgeBase, assistant: Assistant
+) -> AsyncIterator[TestServer]:
+    """``polbot serve``'s application with the Telegram channel on, over real HTTP."""
+    app = build_app(settings(api), kb, assistant)
+    async with TestServer(app, host="127.0.0.1") as server:
+        yield server
+
+
+async def post(server: TestServer, update: dict[str, Any], secret: str | None) -> int:
+    headers = {SECRET_HEADER: secret} if secret is not None else {}
+    async with (
+        aiohttp.ClientSession(trust_env=False) as session,
+        session.post(server.make_url(PATH), json=update, headers=headers) as response,
+    ):
+        return response.status
+
+
+async def test_start_up_registers_the_webhook_with_the_public_url_and_secret(
+    server: TestServer, api: FakeBotApi
+) -> None:
+    [webhook] = api.of("setWebhook")
+    assert webhook.params["url"] == PUBLIC_URL + PATH
+    assert webhook.params["secret_token"] == SECRET
+    assert webhook.params["allowed_updates"] == ["message", "callback_query"]
+    assert api.of("setMyCommands")
+    assert not api.of("getUpdates"), "a webhook bot never polls"
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong", SECRET + "x", SECRET[:-1], SECRET.upper()])
+async def test_a_missing_or_wrong_secret_is_refused_and_nothing_is_answered(
+    server: TestServer, api: FakeBotApi, secret: str | None, caplog: pytest.LogCaptureFixture
+) -> None:
+    status = await post(server, {"update_id": 1, **api.message(77, "/start")}, secret)
+
+    assert status == 403
+    await asyncio.sleep(0.2)
+    assert not api.of("sendMessage")
+    [warning] = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert "\n" not in warning.getMessage()
+
+
+async def test_the_right_secret_is_accepted_and_the_update_answered(
+    server: TestServer, api: FakeBotApi, kb: KnowledgeBase
+) -> None:
+    status = await post(server, {"update_id": 1, **api.message(77, "/contact")}, SECRET)
+
+    assert status == 200
+    [sent] = await api.wait_for("sendMessage")
+    assert sent.params["chat_id"] == 77
+
+
+@pytest.mark.parametrize("body", [[1, 2], {"update_id": "x"}, {"message": {}}, "null"])
+async def test_a_body_that_is_no_update_gets_400(
+    server: TestServer, api: FakeBotApi, body: Any
+) -> None:
+    async with (
+        aiohttp.ClientSession(trust_env=False) as session,
+        session.post(server.make_url(PATH), json=body, headers={SECRET_HEADER: SECRET}) as r,
+    ):
+        assert r.status == 400
+
+
+async def test_a_body_that_is_not_json_gets_400(server: TestServer) -> None:
+    async with (
+        aiohttp.ClientSession(trust_env=False) as session,
+        session.post(server.make_url(PATH), data=b"{nope", headers={SECRET_HEADER: SECRET}) as r,
+    ):
+        assert r.status == 400
+
+
+@pytest.mark.parametrize(
+    ("telegram", "public_url", "problem"),
+    [
+        ({"bot_token": None}, PUBLIC_URL, "TELEGRAM_BOT_TOKEN is not set"),
+        ({"bot_token": "12345"}, PUBLIC_URL, "does not look like a bot token"),
+        ({"bot_token": "abc:" + "x" * 35}, PUBLIC_URL, "does not look like a bot token"),
+        ({"webhook_secret": None}, PUBLIC_URL, "TELEGRAM_WEBHOOK_SECRET"),
+        ({"webhook_secret": "met spatie"}, PUBLIC_URL, "TELEGRAM_WEBHOOK_SECRET"),
+        ({}, None, "public_url"),
+    ],
+)
+def test_mount_refuses_a_missing_or_malformed_setting_in_one_line(
+    telegram: dict[str, Any], public_url: str | None, problem: str, handler: ObservedHandler
+) -> None:
+    section = {"enabled": True, "bot_token": SecretStr(TOKEN), "webhook_secret": SecretStr(SECRET)}
+    section.update({k: SecretStr(v) if v else None for k, v in telegram.items()})
+    section["public_url"] = public_url
+    with pytest.raises(TelegramSetupError, match=problem) as error:
+        mount(web.Application(), handler, TelegramSettings(**section))
+    assert "\n" not in str(error.value)
+    assert TOKEN not in str(error.value) and SECRET not in str(error.value)
+
+
+UPDATES = 500
+
+
+async def test_500_updates_as_fast_as_the_server_takes_them_are_each_answered_once(
+    api: FakeBotApi, handler: ObservedHandler, kb: KnowledgeBase
+) -> None:
+    # The overall rate limit (Telegram's 30 messages a second) is lifted here: this measures
+    # what the server and the bot can do, not Telegram's broadcast limit.
+    application = build_application(
+        handler,
+        token=api.token,
+        base_url=api.base_url,
+        webhook=True,
+        request=loopback_request(),
+        messages_per_second=None,
+    )
+    app = web.Application()
+    attach(app, application, handler, public_url=PUBLIC_URL, path=PATH, secret=SECRET)
+    texts = ["/start", "/help", *(q for page in kb.pages for q in page.questions[:2])]
+    updates = [
+        {"update_id": n, **api.message(100_000 + n, texts[n % len(texts)])} for n in range(UPDATES)
+    ]
+    posted: dict[int, float] = {}
+
+    async with TestServer(app, host="127.0.0.1") as server:
+        connector = aiohttp.TCPConnector(limit=32)
+        async with aiohttp.ClientSession(connector=connector, trust_env=False) as session:
+
+            async def send(update: dict[str, Any]) -> int:
+                posted[update["message"]["chat"]["id"]] = time.perf_counter()
+                headers = {SECRET_HEADER: SECRET}
+                async with session.post(server.make_url(PATH), json=update, headers=headers) as r:
+                    return r.status
+
+            start = time.perf_counter()
+            statuses = await asyncio.gather(*(send(update) for update in updates))
+            sent = await api.wait_for("sendMessage", count=UPDATES, timeout=120)
+        await asyncio.sleep(0.3)  # anything answered twice would arrive now
+        sent = api.of("sendMessage")
+
+    assert statuses == [200] * UPDATES
+    by_chat: dict[int, list[float]] = {}
+    for call in sent:
+        by_chat.setdefault(call.params["chat_id"], []).append(call.at)
+    assert sorted(by_chat) == sorted(posted), "every update answered"
+    assert all(len(times) == 1 for times in by_chat.values()), "no update answered twice"
+    latencies = sorted((by_chat[chat][0] - posted[chat]) * 1000 for chat in posted)
+    elapsed = max(call.at for call in sent) - start
+    p99 = statistics.quantiles(latencies, n=100)[98]
+    print(
+        f"\ntelegram webhook on loopback: {UPDATES} updates in {elapsed:.2f} s = "
+        f"{UPDATES / elapsed:.0f} updates/s; latency p50 {statistics.median(latencies):.0f} ms, "
+        f"p99 {p99:.0f} ms"
+    )
+    assert elapsed < 60, "a generous bound: the whole burst within a minute"
