@@ -125,3 +125,18 @@ def test_without_an_app_id_the_command_fails_with_one_line(tmp_path, monkeypatch
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "app id" in err
     assert not out.exists()
+
+
+def test_the_bot_id_and_address_come_from_the_configuration_file(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(ENV, raising=False)
+    monkeypatch.delenv("POLBOT_PUBLIC_URL", raising=False)
+    config = tmp_path / "polbot.yaml"
+    config.write_text(
+        f"public_url: https://bot.gemeente.example\nchannels:\n  teams:\n    app_id: {APP_ID}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "package.zip"
+    assert main(["teams-package", "--config", str(config), "--out", str(out)]) == 0
+    data = json.loads(zipfile.ZipFile(out).read("manifest.json"))
+    assert data["bots"][0]["botId"] == APP_ID
+    assert data["validDomains"] == ["bot.gemeente.example"]

@@ -36,7 +36,7 @@ if not Path(CHROMIUM).exists():
         allow_module_level=True,
     )
 
-sync_api = pytest.importorskip("playwright.sync_api")
+from playwright import sync_api  # noqa: E402  (a dev dependency: missing is a failure)
 
 
 @pytest.fixture(scope="module")

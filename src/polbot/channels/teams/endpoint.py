@@ -65,6 +65,8 @@ _SDK_CONFIG_KEY = "agent_configuration"
 
 
 class Handler(Protocol):
+    """What the endpoint needs of the conversation: the server passes the assistant, observed."""
+
     def handle(self, event: Event) -> tuple[Reply, ...]: ...
 
 
