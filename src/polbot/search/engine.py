@@ -20,6 +20,7 @@ win by accident.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -33,6 +34,8 @@ from polbot.search.smalltalk import SmalltalkMatcher
 # Questions are short; a pasted document is cut here so every search takes bounded time.
 MAX_QUESTION_CHARS = 500
 MAX_POSITIONS = 40
+# Smalltalk is short: longer questions are not compared with its examples.
+SMALLTALK_WORDS = 6
 # The share of a question's IDF mass a smalltalk intent's examples must cover.
 WHOLE_QUESTION = 0.8
 
@@ -76,13 +79,13 @@ class Tuning:
 class _Query:
     positions: tuple[Position, ...]
     masses: tuple[float, ...]
+    scored: tuple[tuple[tuple[str, float], ...], ...]
+    """Per position its indexed terms with their value (weight × IDF, at most the
+    position's mass), best first: a document's match at a position is its first term."""
+    mass: float
     known_share: float
     content_mass: float
     """The IDF mass of the words that name a topic (not question words)."""
-
-    @property
-    def mass(self) -> float:
-        return sum(self.masses)
 
 
 class Engine:
@@ -108,7 +111,7 @@ class Engine:
             texts, synonyms=kb.synonyms, abbreviations=kb.abbreviations, algorithm=stemmer
         )
         analyse = self._analyse_page_text
-        documents = [
+        documents = (
             {
                 "title": [analyse(page.title)],
                 "questions": [analyse(q) for q in page.questions],
@@ -116,13 +119,11 @@ class Engine:
                 "body": [analyse(t) for t in body_texts(page)],
             }
             for page in pages
-        ]
-        documents += [{"questions": [analyse(e) for e in i.examples]} for i in kb.smalltalk]
-        self.index = Index(documents, FIELDS)
-        self._titles = [
-            frozenset(t.text for unit in document.get("title", ()) for t in unit)
-            for document in documents
-        ]
+        )
+        chats = ({"questions": [analyse(e) for e in i.examples]} for i in kb.smalltalk)
+        self.index = Index(itertools.chain(documents, chats), FIELDS)
+        self._titles = [frozenset(t.text for t in analyse(page.title)) for page in pages]
+        self._titles += [frozenset()] * len(kb.smalltalk)
         self._page_ids = tuple(page.id for page in pages)
         self._smalltalk_ids = tuple(intent.id for intent in kb.smalltalk)
         self.smalltalk = SmalltalkMatcher(kb.smalltalk)
@@ -159,7 +160,7 @@ class Engine:
         top = confidence[pages[0]] if pages else 0.0
 
         intent, chat_score = self.smalltalk.match(text)
-        for chat in chats:
+        for chat in chats if len(query.positions) <= SMALLTALK_WORDS else ():
             # Smalltalk must be all smalltalk: its examples cover the whole question.
             score = self._coverage(query, chat)
             if score >= WHOLE_QUESTION and score > chat_score:
@@ -186,7 +187,7 @@ class Engine:
             terms = grouped[token.pos]
             terms[token.text] = max(terms.get(token.text, 0.0), token.weight)
         index = self.index
-        positions, masses, known = [], [], []
+        positions, masses, known, scored = [], [], [], []
         content = 0.0
         for pos, terms in grouped.items():
             word, weight = primary[pos]
@@ -204,12 +205,14 @@ class Engine:
                 else:
                     mass, knownness = weight * index.unknown_idf, 0.0
             positions.append(tuple(terms.items()))
+            values = ((t, min(mass, w * index.idf(t))) for t, w in terms.items() if index.knows(t))
+            scored.append(tuple(sorted(values, key=lambda item: -item[1])))
             masses.append(mass)
             known.append(mass * knownness)
             content += mass if weight > WEAK_WEIGHT else 0.0
         total = sum(masses)
         share = sum(known) / total if total else 0.0
-        return _Query(tuple(positions), tuple(masses), share, content)
+        return _Query(tuple(positions), tuple(masses), tuple(scored), total, share, content)
 
     def _relevance(self, query: _Query, doc: int, bm25: float) -> float:
         tuning = self.tuning
@@ -224,16 +227,13 @@ class Engine:
     def _coverage(self, query: _Query, doc: int, within: frozenset[str] | None = None) -> float:
         """The share of the question's IDF mass that occurs in the document (anywhere, or
         among the terms ``within``)."""
-        index = self.index
+        contains = self.index.contains
         covered = 0.0
-        for position, mass in zip(query.positions, query.masses, strict=True):
-            best = 0.0
-            for term, weight in position:
-                if weight * index.idf(term) > best and (
-                    term in within if within is not None else index.contains(term, doc)
-                ):
-                    best = weight * index.idf(term)
-            covered += min(mass, best)
+        for position in query.scored:
+            for term, value in position:
+                if term in within if within is not None else contains(term, doc):
+                    covered += value
+                    break
         return covered / query.mass
 
     def _nearest_example(self, query: _Query, doc: int) -> float:
@@ -241,24 +241,24 @@ class Engine:
         other: the geometric mean of both sides' matched IDF mass, smoothed so that matches
         on words every page shares stay weak."""
         smoothing = self.tuning.example_smoothing
-        index = self.index
-        examples = index.examples[doc]
+        examples = self.index.examples[doc]
         matched_query: dict[int, float] = {}
         matched_example: dict[int, dict[str, float]] = {}
-        for position, mass in zip(query.positions, query.masses, strict=True):
+        for position in query.scored:
             hits: dict[int, float] = {}
-            for term, weight in position:
+            for term, value in position:
                 found = examples.terms.get(term)
                 if not found:
                     continue
-                idf = index.idf(term)
                 for number, example_weight in found:
-                    value = weight * example_weight * idf
-                    hits[number] = max(hits.get(number, 0.0), value)
+                    hit = value * example_weight
+                    if hit > hits.get(number, 0.0):
+                        hits[number] = hit
                     terms = matched_example.setdefault(number, {})
-                    terms[term] = max(terms.get(term, 0.0), value)
+                    if hit > terms.get(term, 0.0):
+                        terms[term] = hit
             for number, hit in hits.items():
-                matched_query[number] = matched_query.get(number, 0.0) + min(mass, hit)
+                matched_query[number] = matched_query.get(number, 0.0) + hit
         best = 0.0
         for number, matched in matched_query.items():
             query_side = matched / (query.mass + smoothing)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from polbot.search.analysis import Token
@@ -53,68 +53,79 @@ class Index:
 
     def __init__(
         self,
-        documents: Sequence[Mapping[str, Sequence[Sequence[Token]]]],
+        documents: Iterable[Mapping[str, Sequence[Sequence[Token]]]],
         fields: Mapping[str, FieldSpec],
         *,
         example_fields: Sequence[str] = ("title", "questions"),
         k1: float = 1.2,
     ) -> None:
-        self.size = len(documents)
-        self.k1 = k1
-        lengths: dict[str, list[float]] = {name: [] for name in fields}
-        term_freqs: list[dict[str, dict[str, float]]] = []
-        for document in documents:
-            per_field: dict[str, dict[str, float]] = {}
-            for name in fields:
-                freqs: dict[str, float] = defaultdict(float)
+        # One pass over the documents (a generator is fine: the analysed tokens of a
+        # large knowledge base are never all in memory): raw per-field frequencies, field
+        # lengths and the example questions' terms.
+        names = list(fields)
+        raw: dict[str, dict[int, list[float]]] = defaultdict(dict)
+        lengths: dict[str, list[float]] = {name: [] for name in names}
+        units: list[list[tuple[tuple[str, float, int], ...]]] = []
+        for doc, document in enumerate(documents):
+            for number, name in enumerate(names):
                 length = 0.0
                 for unit in document.get(name, ()):
                     for token in unit:
-                        freqs[token.text] += token.weight
+                        entry = raw[token.text].get(doc)
+                        if entry is None:
+                            entry = raw[token.text][doc] = [0.0] * len(names)
+                        entry[number] += token.weight
                         length += token.weight
-                per_field[name] = freqs
                 lengths[name].append(length)
-            term_freqs.append(per_field)
+            units.append(
+                [
+                    tuple((t.text, t.weight, t.pos) for t in unit)
+                    for name in example_fields
+                    for unit in document.get(name, ())
+                    if unit
+                ]
+            )
+        self.size = len(units)
+        self.k1 = k1
         averages = {name: (sum(v) / len(v) if v else 0.0) or 1.0 for name, v in lengths.items()}
-
-        pseudo: dict[str, dict[int, float]] = defaultdict(dict)
-        for doc, per_field in enumerate(term_freqs):
-            for name, freqs in per_field.items():
-                spec = fields[name]
-                norm = 1 - spec.b + spec.b * lengths[name][doc] / averages[name]
-                for term, freq in freqs.items():
-                    postings = pseudo[term]
-                    postings[doc] = postings.get(doc, 0.0) + spec.weight * freq / norm
-        self._idf = {term: self._bm25_idf(len(p)) for term, p in pseudo.items()}
+        # BM25F: each field's frequency weighted and normalised by that field's length.
+        factors = [
+            [
+                fields[name].weight
+                / (1 - fields[name].b + fields[name].b * length / averages[name])
+                for length in lengths[name]
+            ]
+            for name in names
+        ]
+        self._idf = {term: self._bm25_idf(len(p)) for term, p in raw.items()}
         # A word no page has is treated as rare as the rarest indexed word: rare enough
         # to carry a question, not so heavy that one unknown verb outweighs two topics.
         self.unknown_idf = self._bm25_idf(1)
         self._postings: dict[str, dict[int, float]] = {}
         self._ranked: dict[str, list[tuple[float, int]]] = {}
-        for term, postings in pseudo.items():
+        for term in list(raw):
             idf = self._idf[term]
-            scored = {doc: idf * tf / (k1 + tf) for doc, tf in postings.items()}
+            scored = {}
+            for doc, freqs in raw.pop(term).items():
+                tf = sum(f * factors[i][doc] for i, f in enumerate(freqs) if f)
+                scored[doc] = idf * tf / (k1 + tf)
             self._postings[term] = scored
             ranked = sorted(((v, d) for d, v in scored.items()), reverse=True)
             self._ranked[term] = ranked[:IMPACT_DEPTH]
-        self.examples: list[Examples] = [
-            self._examples([unit for name in example_fields for unit in document.get(name, ())])
-            for document in documents
-        ]
+        self.examples: list[Examples] = [self._examples(doc_units) for doc_units in units]
 
     def _bm25_idf(self, df: int) -> float:
         return math.log(1 + (self.size - df + 0.5) / (df + 0.5))
 
-    def _examples(self, units: Sequence[Sequence[Token]]) -> Examples:
+    def _examples(self, units: Sequence[tuple[tuple[str, float, int], ...]]) -> Examples:
         terms: dict[str, dict[int, float]] = defaultdict(dict)
         masses = []
         for number, tokens in enumerate(units):
             best: dict[int, float] = {}
-            for token in tokens:
-                weights = terms[token.text]
-                weights[number] = max(weights.get(number, 0.0), token.weight)
-                value = token.weight * self.idf(token.text)
-                best[token.pos] = max(best.get(token.pos, 0.0), value)
+            for text, weight, pos in tokens:
+                weights = terms[text]
+                weights[number] = max(weights.get(number, 0.0), weight)
+                best[pos] = max(best.get(pos, 0.0), weight * self.idf(text))
             masses.append(sum(best.values()))
         inverted = {term: tuple(weights.items()) for term, weights in terms.items()}
         return Examples(inverted, tuple(masses))
