@@ -1,10 +1,13 @@
-"""The command line: every command is listed and has help text."""
+"""The command line: every command is listed, has help text and fails the same way."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
 from polbot.cli import COMMANDS, main
+from polbot.knowledge import KnowledgeError, load_knowledge
 
 
 def test_no_command_prints_usage_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
@@ -19,3 +22,29 @@ def test_unknown_command_is_an_error(capsys: pytest.CaptureFixture[str]) -> None
         main(["frobnicate"])
     assert exit_.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["ask", "hoi"], ["ask", "--json", "hoi"], ["eval", "EVAL"], ["bench"], ["chat"]],
+    ids=" ".join,
+)
+def test_a_command_refuses_a_broken_knowledge_base_with_one_line_per_problem(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "home.yaml").write_text("home: [unclosed\n", encoding="utf-8")
+    (kb / "signalering.yaml").write_text("pages:\n  - id: x\n    id: y\n", encoding="utf-8")
+    with pytest.raises(KnowledgeError) as broken:
+        load_knowledge(kb)
+    eval_file = tmp_path / "eval.yaml"
+    eval_file.write_text("- {q: 'hoi', expect: smalltalk}\n", encoding="utf-8")
+    argv = [str(eval_file) if arg == "EVAL" else arg for arg in argv]
+
+    assert main([*argv, "--kb", str(kb)]) == 2
+    captured = capsys.readouterr()
+    assert len(broken.value.problems) >= 2
+    expected = [f"polbot {argv[0]}: {problem}" for problem in broken.value.problems]
+    assert captured.err.splitlines() == expected
+    assert captured.out == ""

@@ -70,13 +70,13 @@ def test_commands_work_and_ctrl_c_ends_cleanly(child: pexpect.spawn) -> None:
     assert "Traceback" not in output
 
 
-def test_a_broken_knowledge_base_prints_the_problems_and_exits_1(tmp_path: Path) -> None:
+def test_a_broken_knowledge_base_prints_the_problems_and_exits_2(tmp_path: Path) -> None:
     (tmp_path / "home.yaml").write_text("home: [unclosed\n", encoding="utf-8")
     child = pexpect.spawn(
         str(POLBOT), ["chat", "--kb", str(tmp_path)], encoding="utf-8", timeout=TIMEOUT
     )
     child.expect(pexpect.EOF)
     child.close()
-    assert child.exitstatus == 1
-    assert "home.yaml:" in child.before
+    assert child.exitstatus == 2, "like every command that cannot start"
+    assert child.before.startswith("polbot chat: ") and "home.yaml:" in child.before
     assert "Traceback" not in child.before

@@ -51,7 +51,7 @@ def test_ask_with_a_missing_knowledge_folder_fails_cleanly(
 ) -> None:
     assert main(["ask", "--kb", str(tmp_path / "nothing"), "hoi"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("polbot:") and "Traceback" not in err
+    assert err.startswith("polbot ask: ") and "Traceback" not in err
 
 
 EVAL_FILE = """\
@@ -110,7 +110,7 @@ def test_eval_rejects_a_malformed_file_in_one_line(
     path.write_text(content, encoding="utf-8")
     assert main(["eval", str(path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("polbot:") and len(err.strip().splitlines()) == 1
+    assert err.startswith("polbot eval: ") and len(err.strip().splitlines()) == 1
 
 
 def test_bench_prints_a_table_and_a_json_line(capsys: pytest.CaptureFixture[str]) -> None:

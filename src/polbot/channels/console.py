@@ -14,15 +14,13 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Callable
-from pathlib import Path
 from typing import TextIO
 
+from polbot.compose import add_kb_option, build_assistant, load_kb
 from polbot.dialogue import Assistant, Button, ButtonPress, Command, Event, Reply, TextMessage
 from polbot.dialogue.markup import parse
 from polbot.dialogue.render import plain, plain_blocks
-from polbot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
-from polbot.paths import default_knowledge_dir
-from polbot.search import Engine
+from polbot.knowledge import KnowledgeBase
 
 PROMPT = "> "
 _COMMAND = re.compile(r"/([A-Za-z]+)")
@@ -31,23 +29,15 @@ _NUMBER = re.compile(r"[0-9]{1,3}")
 
 def chat_arguments(parser: argparse.ArgumentParser) -> None:
     """Declare the options of ``polbot chat``."""
-    parser.add_argument(
-        "--kb",
-        type=Path,
-        metavar="DIR",
-        help="knowledge-base folder (default: POLBOT_KNOWLEDGE_DIR or the bundled knowledge/)",
-    )
+    add_kb_option(parser)
 
 
 def chat(args: argparse.Namespace) -> int:
-    """Load the knowledge base and engine, then chat until the user stops; 1 on a bad KB."""
-    try:
-        kb = load_knowledge(args.kb or default_knowledge_dir())
-    except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        return 1
-    return converse(kb, Assistant(kb, Engine(kb)), read=input, out=sys.stdout)
+    """Load the knowledge base and engine, then chat until the user stops; 2 on a bad KB."""
+    kb = load_kb(args.kb, "chat")
+    if kb is None:
+        return 2
+    return converse(kb, build_assistant(kb), read=input, out=sys.stdout)
 
 
 def converse(

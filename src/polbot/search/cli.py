@@ -12,28 +12,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from polbot.knowledge import KnowledgeBase, KnowledgeError, load_knowledge
-from polbot.paths import default_knowledge_dir
+from polbot.compose import add_kb_option, build_assistant, load_kb, print_error
+from polbot.knowledge import KnowledgeBase
 from polbot.search.engine import Engine
 from polbot.search.result import SearchResult
-
-
-def _kb_option(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--kb",
-        type=Path,
-        metavar="DIR",
-        help="knowledge folder (default: POLBOT_KNOWLEDGE_DIR or the bundled knowledge/)",
-    )
-
-
-def _load(args: argparse.Namespace) -> KnowledgeBase | None:
-    try:
-        return load_knowledge(args.kb or default_knowledge_dir())
-    except KnowledgeError as exc:
-        print(f"polbot: {exc}", file=sys.stderr)
-        return None
-
 
 # --- ask -------------------------------------------------------------------------------
 
@@ -41,11 +23,11 @@ def _load(args: argparse.Namespace) -> KnowledgeBase | None:
 def ask_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("question", help="the question; '-' reads one question per line")
     parser.add_argument("--json", action="store_true", help="print the contract's JSON object")
-    _kb_option(parser)
+    add_kb_option(parser)
 
 
 def ask(args: argparse.Namespace) -> int:
-    kb = _load(args)
+    kb = load_kb(args.kb, "ask")
     if kb is None:
         return 2
     engine = Engine(kb)
@@ -68,9 +50,9 @@ def _json_line(result: SearchResult) -> str:
 def _reply_text(kb: KnowledgeBase, engine: Engine):
     """What a user would read: the conversation core's replies as plain text, with the
     buttons of each reply on a line of their own."""
-    from polbot.dialogue import Assistant, TextMessage, plain
+    from polbot.dialogue import TextMessage, plain
 
-    assistant = Assistant(kb, engine)
+    assistant = build_assistant(kb, engine)
 
     def reply(result: SearchResult) -> str:
         texts = []
@@ -94,7 +76,7 @@ def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-wrong-fallback", type=int, metavar="N")
     parser.add_argument("--min-deflected", type=float, metavar="SHARE")
     parser.add_argument("--min-smalltalk", type=float, metavar="SHARE")
-    _kb_option(parser)
+    add_kb_option(parser)
 
 
 def evaluate(args: argparse.Namespace) -> int:
@@ -103,9 +85,9 @@ def evaluate(args: argparse.Namespace) -> int:
     try:
         cases = load_cases(args.file)
     except EvalFileError as exc:
-        print(f"polbot: {exc}", file=sys.stderr)
+        print_error("eval", exc)
         return 2
-    kb = _load(args)
+    kb = load_kb(args.kb, "eval")
     if kb is None:
         return 2
     report = evaluate(Engine(kb), cases)
@@ -138,7 +120,7 @@ def evaluate(args: argparse.Namespace) -> int:
     )
     failed = [name for name, ok in checks if not ok]
     if failed:
-        print(f"polbot: below the required figures: {', '.join(failed)}", file=sys.stderr)
+        print(f"polbot eval: below the required figures: {', '.join(failed)}", file=sys.stderr)
         return 1
     return 0
 
@@ -150,19 +132,19 @@ def bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pages", type=int, default=10_000, help="pages of the generated KB")
     parser.add_argument("--questions", type=int, default=3_000, help="questions per run")
     parser.add_argument("--seed", type=int, default=7)
-    _kb_option(parser)
+    add_kb_option(parser)
 
 
 def bench(args: argparse.Namespace) -> int:
     from polbot.search.bench import BaselineMissing, format_table, run_bench
 
-    kb = _load(args)
+    kb = load_kb(args.kb, "bench")
     if kb is None:
         return 2
     try:
         rows = run_bench(kb, pages=args.pages, questions=args.questions, seed=args.seed)
     except BaselineMissing as exc:
-        print(f"polbot: {exc}", file=sys.stderr)
+        print_error("bench", exc)
         return 2
     print(format_table(rows))
     print(json.dumps({"bench": [row.as_dict() for row in rows]}))

@@ -53,12 +53,11 @@ def create_app(settings: Settings) -> web.Application:
     :class:`ChannelSetupError` for an enabled channel that lacks a setting.
     """
     # Imported here: build_app() with a ready-made assistant needs neither loader nor engine.
-    from polbot.dialogue import Assistant
+    from polbot.compose import build_assistant
     from polbot.knowledge import load_knowledge
-    from polbot.search import Engine
 
     kb = load_knowledge(settings.knowledge_dir)
-    return build_app(settings, kb, Assistant(kb, Engine(kb)))
+    return build_app(settings, kb, build_assistant(kb))
 
 
 def build_app(

@@ -1,7 +1,7 @@
 """``polbot serve`` and ``polbot config``: parse, load the configuration, run.
 
-A bad configuration or knowledge base is one line on stderr and exit status 2, never a
-traceback: the operator reads it in a container log.
+A bad configuration or knowledge base is exit status 2 with one line on stderr per problem,
+never a traceback: the operator reads it in a container log.
 """
 
 from __future__ import annotations
@@ -9,22 +9,12 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from pathlib import Path
 
 import yaml
 
-from polbot.server.config import ConfigError, Settings, load_settings
+from polbot.compose import add_config_option, load_config, print_error
 
 log = logging.getLogger("polbot.server")
-
-
-def _config_argument(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--config",
-        type=Path,
-        metavar="FILE",
-        help="configuration file (default: $POLBOT_CONFIG or the bundled config/polbot.yaml)",
-    )
 
 
 def _port(text: str) -> int:
@@ -36,7 +26,7 @@ def _port(text: str) -> int:
 
 def serve_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``polbot serve``."""
-    _config_argument(parser)
+    add_config_option(parser)
     parser.add_argument("--host", help="address to listen on (default: $POLBOT_HOST, 0.0.0.0)")
     parser.add_argument("--port", type=_port, help="port to listen on (default: $POLBOT_PORT)")
 
@@ -47,7 +37,7 @@ def serve(args: argparse.Namespace) -> int:
     from polbot.server.app import ChannelSetupError, create_app, run
     from polbot.server.logs import setup_logging
 
-    settings = _settings("serve", args)
+    settings = load_config(args.config, "serve")
     if settings is None:
         return 2
     overrides = {"host": args.host, "port": args.port}
@@ -56,16 +46,12 @@ def serve(args: argparse.Namespace) -> int:
     try:
         app = create_app(settings)
     except (KnowledgeError, ChannelSetupError) as exc:
-        log.error("cannot start", extra={"reason": str(exc).splitlines()[0]})
-        print(f"polbot serve: {exc}", file=sys.stderr)
-        return 2
+        return _cannot_start(exc)
     try:
         run(app, settings)
     except ValueError as exc:
         # A channel's start-up hook (the Bot API rejected the token, say): a setup problem.
-        log.error("cannot start", extra={"reason": str(exc).splitlines()[0]})
-        print(f"polbot serve: {exc}", file=sys.stderr)
-        return 2
+        return _cannot_start(exc)
     except OSError as exc:
         log.error("cannot listen", extra={"reason": exc.strerror})
         print(
@@ -78,21 +64,19 @@ def serve(args: argparse.Namespace) -> int:
 
 def config_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``polbot config``."""
-    _config_argument(parser)
+    add_config_option(parser)
 
 
 def config(args: argparse.Namespace) -> int:
     """Print the effective configuration as YAML, every secret masked."""
-    settings = _settings("config", args)
+    settings = load_config(args.config, "config")
     if settings is None:
         return 2
     print(yaml.safe_dump(settings.masked(), sort_keys=False, allow_unicode=True), end="")
     return 0
 
 
-def _settings(command: str, args: argparse.Namespace) -> Settings | None:
-    try:
-        return load_settings(args.config)
-    except ConfigError as exc:
-        print(f"polbot {command}: {exc}", file=sys.stderr)
-        return None
+def _cannot_start(exc: Exception) -> int:
+    log.error("cannot start", extra={"reason": str(exc).splitlines()[0]})
+    print_error("serve", exc)
+    return 2

@@ -14,7 +14,6 @@ import argparse
 import io
 import json
 import re
-import sys
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from urllib.parse import urlsplit
 
 from polbot import __version__
 from polbot.channels.teams.icons import ACCENT_HEX, color_icon, outline_icon
+from polbot.compose import add_config_option, load_config, load_kb, print_error
 from polbot.knowledge.model import KnowledgeBase
 
 MANIFEST_VERSION = "1.22"
@@ -114,34 +114,38 @@ def teams_package_arguments(parser: argparse.ArgumentParser) -> None:
         "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID)",
     )
     parser.add_argument("--public-url", help="https:// address of the server (default: public_url)")
-    parser.add_argument(
-        "--config", type=Path, metavar="FILE", help="configuration file (default: as serve)"
-    )
+    add_config_option(parser)
 
 
 def teams_package(args: argparse.Namespace) -> int:
     """Write the package; a missing or bad input is one line on stderr and exit status 2."""
-    from polbot.knowledge import KnowledgeError, load_knowledge
-    from polbot.server.config import ConfigError, load_settings
-
-    try:
-        settings = load_settings(args.config)
-        app_id = args.app_id or settings.channels.teams.app_id
-        public_url = args.public_url or settings.public_url
-        if not app_id:
-            raise PackageError(
-                "no app id: pass --app-id or set channels.teams.app_id "
-                "(CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID)"
-            )
-        if not public_url:
-            raise PackageError("no public URL: pass --public-url or set public_url")
-        package = build_package(load_knowledge(settings.knowledge_dir), app_id, public_url)
-        args.out.write_bytes(package)
-    except (ConfigError, KnowledgeError, PackageError) as exc:
-        print(f"polbot teams-package: {exc}", file=sys.stderr)
+    settings = load_config(args.config, "teams-package")
+    if settings is None:
         return 2
+    app_id = args.app_id or settings.channels.teams.app_id
+    public_url = args.public_url or settings.public_url
+    if not app_id:
+        print_error(
+            "teams-package",
+            "no app id: pass --app-id or set channels.teams.app_id "
+            "(CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID)",
+        )
+        return 2
+    if not public_url:
+        print_error("teams-package", "no public URL: pass --public-url or set public_url")
+        return 2
+    kb = load_kb(settings.knowledge_dir, "teams-package")
+    if kb is None:
+        return 2
+    try:
+        package = build_package(kb, app_id, public_url)
+    except PackageError as exc:
+        print_error("teams-package", exc)
+        return 2
+    try:
+        args.out.write_bytes(package)
     except OSError as exc:
-        print(f"polbot teams-package: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+        print_error("teams-package", f"cannot write {args.out}: {exc.strerror}")
         return 2
     print(f"wrote {args.out} (Teams app {app_id}, manifest {MANIFEST_VERSION})")
     return 0

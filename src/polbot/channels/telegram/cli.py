@@ -11,7 +11,6 @@ import asyncio
 import os
 import re
 import signal
-import sys
 from pathlib import Path
 
 from telegram.ext import Application
@@ -24,18 +23,14 @@ from polbot.channels.telegram.bot import (
     poll,
 )
 from polbot.channels.telegram.errors import TelegramSetupError
+from polbot.compose import add_kb_option, build_assistant, load_kb, print_error
 
 _BASE_URL = re.compile(r"^https?://\S+$")
 
 
 def telegram_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``polbot telegram``."""
-    parser.add_argument(
-        "--kb",
-        type=Path,
-        metavar="DIR",
-        help="knowledge folder (default: $POLBOT_KNOWLEDGE_DIR or the bundled knowledge/)",
-    )
+    add_kb_option(parser)
     parser.epilog = (
         "environment: TELEGRAM_BOT_TOKEN (required, from @BotFather), "
         f"TELEGRAM_API_BASE_URL (default {DEFAULT_API_BASE_URL})"
@@ -65,19 +60,13 @@ def telegram(args: argparse.Namespace) -> int:
 
 def _handler(kb_dir: Path | None) -> ChannelHandler | None:
     """The assistant for ``kb_dir``, observed like the server's channels; ``None`` on error."""
-    from polbot.dialogue import Assistant
-    from polbot.knowledge import KnowledgeError, load_knowledge
-    from polbot.paths import default_knowledge_dir
-    from polbot.search import Engine
     from polbot.server.metrics import Metrics
     from polbot.server.observe import observe
 
-    try:
-        kb = load_knowledge(kb_dir or default_knowledge_dir())
-    except KnowledgeError as exc:
-        print(f"polbot telegram: {exc}", file=sys.stderr)
+    kb = load_kb(kb_dir, "telegram")
+    if kb is None:
         return None
-    return observe(Assistant(kb, Engine(kb)), "telegram", Metrics(), kb)
+    return observe(build_assistant(kb), "telegram", Metrics(), kb)
 
 
 async def _poll_until_signal(application: Application, handler: ChannelHandler) -> None:
@@ -97,5 +86,5 @@ def _base_url(value: str | None) -> str:
 
 
 def _fail(exc: TelegramSetupError) -> int:
-    print(f"polbot telegram: {exc}", file=sys.stderr)
+    print_error("telegram", exc)
     return 2
