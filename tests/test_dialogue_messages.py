@@ -7,8 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from polbot.knowledge import load_knowledge
-from polbot.paths import default_knowledge_dir
+from polbot.knowledge import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
 # kb.message("key", ...) and self._message("key", ...) in the source.
@@ -23,8 +22,9 @@ def used_keys() -> set[str]:
     }
 
 
-def test_every_message_key_used_in_the_code_exists_in_the_knowledge_base() -> None:
-    kb = load_knowledge(default_knowledge_dir())
+def test_every_message_key_used_in_the_code_exists_in_the_knowledge_base(
+    kb: KnowledgeBase,
+) -> None:
     used = used_keys()
     assert {"fallback", "doubtful", "button-back", "console-goodbye"} <= used
     assert sorted(used - set(kb.messages)) == []

@@ -13,19 +13,13 @@ import pytest
 from polbot.dialogue import Assistant, ButtonPress, Command, Reply, plain
 from polbot.dialogue.assistant import PART_LIMIT
 from polbot.dialogue.payloads import MAX_BYTES
-from polbot.knowledge import KnowledgeBase, load_knowledge
-from polbot.paths import default_knowledge_dir
+from polbot.knowledge import KnowledgeBase
 from polbot.search.result import SearchResult
 
 
 class NoSearch:
     def search(self, text: str) -> SearchResult:
         raise AssertionError(f"navigation searched for {text!r}")
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(default_knowledge_dir())
 
 
 @pytest.fixture(scope="module")

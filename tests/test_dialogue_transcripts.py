@@ -12,24 +12,12 @@ from hypothesis import strategies as st
 
 from dialogue_support import converse
 from polbot.dialogue import Assistant, ButtonPress, Reply, Span, TextMessage
-from polbot.knowledge import KnowledgeBase, load_knowledge
-from polbot.paths import default_knowledge_dir
-from polbot.search import Engine
+from polbot.knowledge import KnowledgeBase
 
 HELPDESK = "VeiligheidsAlliantie@rotterdam.nl"
 # Asked in the words of one page only, and one word three training pages share.
 CONFIDENT = "Welke baliemedewerkers moeten getraind worden?"
 DOUBTFUL = "training"
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(default_knowledge_dir())
-
-
-@pytest.fixture(scope="module")
-def assistant(kb: KnowledgeBase) -> Assistant:
-    return Assistant(kb, Engine(kb))
 
 
 def links(reply: Reply) -> set[str]:

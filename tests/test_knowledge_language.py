@@ -1,18 +1,8 @@
 """The language data of the knowledge base is unambiguous for the search engine."""
 
 from collections import Counter
-from pathlib import Path
 
 import pytest
-
-from polbot.knowledge import load_knowledge
-
-KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
-
-
-@pytest.fixture(scope="module")
-def kb():
-    return load_knowledge(KNOWLEDGE)
 
 
 def _plain(text: str) -> str:

@@ -19,10 +19,8 @@ from pydantic import ValidationError
 
 from polbot.cli import main
 from polbot.knowledge import KnowledgeError, Problem, load_knowledge
-from polbot.paths import PROJECT_ROOT
 
 BASE = Path(__file__).parent / "fixtures" / "knowledge"
-REAL = PROJECT_ROOT / "knowledge"
 
 Edit = tuple[str, str, str]
 """(file, old text, new text): ``old`` must occur exactly once; ``""`` in a new file."""
@@ -371,42 +369,3 @@ def test_the_console_script_validates(in_tmp: Path) -> None:
     )
     assert run.returncode == 1
     assert run.stderr.startswith(heads[0] + ": needs at least 5 items, has 4\n")
-
-
-CONTRACT_PAGES = {
-    "home": ["inleiding", "definitie", "contact", "radicalisering"],
-    "beleid-en-organisatie": [
-        "borging-portefeuille",
-        "capaciteit",
-        "problematiek-in-kaart",
-        "integrale-visie-en-strategie",
-        "monitoren-en-evalueren",
-        "financiele-middelen",
-    ],
-    "bewustwording-en-kennis": [
-        "verbreden-van-de-kennis",
-        "train-de-juiste-mensen",
-        "haak-externe-partners-aan",
-    ],
-    "preventie-en-repressie": [
-        "preventie",
-        "netwerken",
-        "versterken-van-vertrouwen",
-        "gerichte-communicatie",
-    ],
-    "signalering": ["vroegtijdige-signalering", "ketenpartners"],
-}
-
-
-@pytest.mark.skipif(
-    not any(REAL.glob("*.yaml")), reason="knowledge/ has no YAML yet: the kb branch writes it"
-)
-def test_the_real_knowledge_base_loads_with_the_contract_ids() -> None:
-    kb = load_knowledge(REAL)
-    assert len(kb.pages) == 19
-    assert {page.id: page.theme for page in kb.pages} == {
-        page_id: theme for theme, ids in CONTRACT_PAGES.items() for page_id in ids
-    }
-    assert {theme.id: list(theme.pages) for theme in kb.themes} == {
-        theme: ids for theme, ids in CONTRACT_PAGES.items() if theme != "home"
-    }

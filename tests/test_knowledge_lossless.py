@@ -59,11 +59,6 @@ def all_handbook_texts(kb: KnowledgeBase) -> tuple[str, ...]:
 
 
 @pytest.fixture(scope="module")
-def kb():
-    return load_knowledge(KNOWLEDGE)
-
-
-@pytest.fixture(scope="module")
 def pages(kb):
     return {page.id: page for page in kb.pages}
 

@@ -4,40 +4,10 @@ polite reply, never a 500, exactly one warning line and no traceback in the log.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
-from polbot.dialogue import Assistant
-from polbot.knowledge import KnowledgeBase, load_knowledge
-from polbot.paths import default_knowledge_dir
-from polbot.search import Engine
-from polbot.server.app import build_app
-from teams_support import FakeConnector, activity, card_press, running_connector, teams_settings
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(default_knowledge_dir())
-
-
-@pytest.fixture(scope="module")
-def assistant(kb) -> Assistant:
-    return Assistant(kb, Engine(kb))
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[tuple[FakeConnector, str]]:
-    async with running_connector() as running:
-        yield running
-
-
-@pytest.fixture
-async def teams(kb, assistant) -> AsyncIterator[TestClient]:
-    app = build_app(teams_settings(), kb, assistant)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield client
+from teams_support import activity, card_press
 
 
 def _without(body: dict, *keys: str) -> dict:

@@ -4,17 +4,11 @@ read from a fake Bot Connector."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
+from aiohttp.test_utils import TestClient
 
 from polbot.channels.teams.cards import MAX_BUTTONS_PER_CARD, render_all
-from polbot.dialogue import Assistant, TextMessage
-from polbot.knowledge import KnowledgeBase, load_knowledge
-from polbot.paths import default_knowledge_dir
-from polbot.search import Engine
-from polbot.server.app import build_app
+from polbot.dialogue import TextMessage
 from teams_support import (
     BOT_ID,
     FakeConnector,
@@ -23,34 +17,9 @@ from teams_support import (
     card_press,
     channel_mention,
     members_added,
-    running_connector,
-    teams_settings,
 )
 
 HELPDESK = "VeiligheidsAlliantie@rotterdam.nl"
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(default_knowledge_dir())
-
-
-@pytest.fixture(scope="module")
-def assistant(kb) -> Assistant:
-    return Assistant(kb, Engine(kb))
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[tuple[FakeConnector, str]]:
-    async with running_connector() as running:
-        yield running
-
-
-@pytest.fixture
-async def teams(kb, assistant) -> AsyncIterator[TestClient]:
-    app = build_app(teams_settings(), kb, assistant)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield client
 
 
 async def _say(teams: TestClient, fake: FakeConnector, body: dict) -> list[dict]:

@@ -18,12 +18,10 @@ from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.replies import Button, Paragraph, Reply, Span
 from teams_support import (
     BOT_ID,
-    FakeConnector,
     activity,
     card_press,
     channel_mention,
     members_added,
-    running_connector,
 )
 
 
@@ -42,12 +40,6 @@ class RecordingHandler:
                 tuple(Button(f"Knop {n}", f"p:{n}") for n in range(self.buttons)),
             ),
         )
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[tuple[FakeConnector, str]]:
-    async with running_connector() as running:
-        yield running
 
 
 @pytest.fixture

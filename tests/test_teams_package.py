@@ -15,17 +15,10 @@ from polbot.channels.teams.icons import outline_icon
 from polbot.channels.teams.inbound import COMMANDS
 from polbot.channels.teams.package import PackageError, build_package, manifest
 from polbot.cli import main
-from polbot.knowledge import KnowledgeBase, load_knowledge
-from polbot.paths import default_knowledge_dir
 from teams_support import APP_ID
 
 PUBLIC_URL = "https://polbot.example.nl"
 ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(default_knowledge_dir())
 
 
 def _png_size(data: bytes) -> tuple[int, int, int]:

@@ -5,17 +5,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
-
-from polbot.dialogue import Assistant
-from polbot.knowledge import load_knowledge
-from polbot.paths import default_knowledge_dir
-from polbot.search import Engine
-from polbot.server.app import build_app
-from teams_support import activity, card_press, members_added, running_connector, teams_settings
+from teams_support import activity, card_press, members_added, running_connector
 
 USER_ID = "29:1Zq-PRIVATE-USER-7731"
 AAD_ID = "aad-PRIVATE-8842"
@@ -33,19 +24,6 @@ def _private(url: str, **fields) -> dict:
     body["from"] = {"id": USER_ID, "name": NAME, "aadObjectId": AAD_ID}
     body["conversation"] = {**body["conversation"], "id": CONVERSATION}
     return body
-
-
-@pytest.fixture(scope="module")
-def assistant() -> Assistant:
-    kb = load_knowledge(default_knowledge_dir())
-    return Assistant(kb, Engine(kb))
-
-
-@pytest.fixture
-async def teams(assistant) -> AsyncIterator[TestClient]:
-    app = build_app(teams_settings(), assistant._kb, assistant)
-    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
-        yield client
 
 
 async def test_no_id_name_or_text_reaches_the_log(teams, caplog) -> None:

@@ -21,7 +21,7 @@ from microsoft_agents.authentication.msal import MsalAuth
 from polbot.channels.teams.endpoint import TeamsConfigError, mount
 from polbot.dialogue.events import Event
 from polbot.dialogue.replies import Paragraph, Reply, Span
-from teams_support import APP_ID, FakeConnector, Signer, activity, running_connector
+from teams_support import APP_ID, Signer, activity
 
 OUTBOUND_TOKEN = "token-for-the-connector"
 ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
@@ -39,12 +39,6 @@ class CountingHandler:
 @pytest.fixture(scope="module")
 def signer() -> Signer:
     return Signer()
-
-
-@pytest.fixture
-async def connector() -> AsyncIterator[tuple[FakeConnector, str]]:
-    async with running_connector() as running:
-        yield running
 
 
 @pytest.fixture

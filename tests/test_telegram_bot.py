@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
+from polbot.compose import build_assistant
 from polbot.dialogue import Assistant, TextMessage
 from polbot.knowledge import load_knowledge
 from polbot.knowledge.model import KnowledgeBase
 from polbot.paths import default_knowledge_dir
-from polbot.search import Engine
 from polbot.server.metrics import Metrics
 from polbot.server.observe import ObservedHandler, observe
 from telegram_fake import BOT_USERNAME, FakeBotApi, polling_bot, visible_text
@@ -26,31 +26,10 @@ HELPDESK = "VeiligheidsAlliantie@rotterdam.nl"
 CHAT = 4242
 
 
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(default_knowledge_dir())
-
-
-@pytest.fixture(scope="module")
-def assistant(kb: KnowledgeBase) -> Assistant:
-    return Assistant(kb, Engine(kb))
-
-
 @pytest.fixture
-def handler(assistant: Assistant, kb: KnowledgeBase) -> ObservedHandler:
-    return observe(assistant, "telegram", Metrics(), kb)
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as api:
-        yield api
-
-
-@pytest.fixture
-async def bot(api: FakeBotApi, handler: ObservedHandler) -> AsyncIterator[FakeBotApi]:
+async def bot(api: FakeBotApi, telegram_handler: ObservedHandler) -> AsyncIterator[FakeBotApi]:
     """The fake API with the real bot polling it."""
-    async with polling_bot(api, handler):
+    async with polling_bot(api, telegram_handler):
         yield api
 
 
@@ -66,7 +45,7 @@ def variant(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Knowledge
 
 
 def variant_handler(kb: KnowledgeBase) -> ObservedHandler:
-    return observe(Assistant(kb, Engine(kb)), "telegram", Metrics(), kb)
+    return observe(build_assistant(kb), "telegram", Metrics(), kb)
 
 
 def payloads(call_params: dict[str, Any]) -> list[str]:

@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -48,10 +47,17 @@ def test_a_missing_or_malformed_setting_is_one_line_and_exit_status_2(
     assert not token or token not in err
 
 
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as api:
-        yield api
+async def polbot(command: str, environment: dict[str, str]) -> asyncio.subprocess.Process:
+    """``polbot command`` in a process of its own, with exactly ``environment``."""
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "polbot",
+        command,
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
 
 
 async def polbot_telegram(api: FakeBotApi, token: str) -> asyncio.subprocess.Process:
@@ -61,15 +67,7 @@ async def polbot_telegram(api: FakeBotApi, token: str) -> asyncio.subprocess.Pro
         "TELEGRAM_API_BASE_URL": api.base_url,
         "NO_PROXY": "127.0.0.1",
     }
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "polbot",
-        "telegram",
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    return await polbot("telegram", environment)
 
 
 async def test_a_token_the_server_rejects_is_one_line_and_exit_status_2(api: FakeBotApi) -> None:
@@ -124,15 +122,7 @@ async def test_polbot_serve_with_a_missing_or_rejected_token_is_one_line_and_exi
         "NO_PROXY": "127.0.0.1",
         **({"TELEGRAM_BOT_TOKEN": token} if token else {}),
     }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "polbot",
-        "serve",
-        env=environment,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
+    process = await polbot("serve", environment)
     out, err = await asyncio.wait_for(process.communicate(), 60)
 
     assert process.returncode == 2

@@ -8,8 +8,7 @@ from pathlib import Path
 import yaml
 
 from polbot.channels.telegram.bot import COMMANDS
-from polbot.knowledge import load_knowledge
-from polbot.paths import default_knowledge_dir
+from polbot.knowledge import KnowledgeBase
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANNEL = ROOT / "src" / "polbot" / "channels" / "telegram"
@@ -28,8 +27,9 @@ def test_the_file_holds_exactly_the_texts_the_channel_uses() -> None:
     assert all(key.startswith("telegram-") for key in data["messages"])
 
 
-def test_command_descriptions_fit_telegram_and_the_loader_merges_the_file() -> None:
-    kb = load_knowledge(default_knowledge_dir())
+def test_command_descriptions_fit_telegram_and_the_loader_merges_the_file(
+    kb: KnowledgeBase,
+) -> None:
     for name in COMMANDS:
         assert 1 <= len(kb.message(f"telegram-command-{name}")) <= 256
         assert re.fullmatch(r"[a-z0-9_]{1,32}", name)

@@ -8,13 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from polbot.dialogue import Assistant
-from polbot.knowledge import load_knowledge
-from polbot.paths import default_knowledge_dir
-from polbot.search import Engine
 from polbot.server.logs import setup_logging
-from polbot.server.metrics import Metrics
-from polbot.server.observe import observe
+from polbot.server.observe import ObservedHandler
 from telegram_fake import BOT_USERNAME, FakeBotApi, polling_bot
 
 CHAT = 73519864
@@ -45,13 +40,15 @@ def server_logging(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
 
 
 async def test_a_session_with_errors_logs_no_ids_names_or_texts(
-    server_logging: None, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+    server_logging: None,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+    api: FakeBotApi,
+    telegram_handler: ObservedHandler,
 ) -> None:
-    kb = load_knowledge(default_knowledge_dir())
-    handler = observe(Assistant(kb, Engine(kb)), "telegram", Metrics(), kb)
     person = {"user_id": USER, "first_name": NAME, "last_name": SURNAME, "username": USERNAME}
     mention = f"@{BOT_USERNAME}"
-    async with FakeBotApi() as api, polling_bot(api, handler):
+    async with polling_bot(api, telegram_handler):
         api.fail_next("sendMessage", 429, retry_after=1)
         api.push(api.message(CHAT, "/start", **person))
         api.push(api.message(CHAT, QUESTION, **person))

@@ -19,42 +19,15 @@ from polbot.channels.telegram.bot import build_application
 from polbot.channels.telegram.errors import TelegramSetupError
 from polbot.channels.telegram.webhook import SECRET_HEADER, attach, mount
 from polbot.dialogue import Assistant
-from polbot.knowledge import load_knowledge
 from polbot.knowledge.model import KnowledgeBase
-from polbot.paths import default_knowledge_dir
-from polbot.search import Engine
 from polbot.server.app import build_app
 from polbot.server.config import Settings, TelegramSettings
-from polbot.server.metrics import Metrics
-from polbot.server.observe import ObservedHandler, observe
+from polbot.server.observe import ObservedHandler
 from telegram_fake import TOKEN, FakeBotApi, loopback_request
 
 SECRET = "s3cret_webhook-TOKEN"
 PUBLIC_URL = "https://polbot.example.org"
 PATH = "/telegram/webhook"
-
-
-@pytest.fixture(scope="module")
-def kb() -> KnowledgeBase:
-    return load_knowledge(default_knowledge_dir())
-
-
-@pytest.fixture(scope="module")
-def assistant(kb: KnowledgeBase) -> Assistant:
-    return Assistant(kb, Engine(kb))
-
-
-@pytest.fixture
-def handler(assistant: Assistant, kb: KnowledgeBase) -> ObservedHandler:
-    return observe(assistant, "telegram", Metrics(), kb)
-
-
-@pytest.fixture
-async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeBotApi]:
-    # The server builds its own HTTP client: keep any proxy away from loopback.
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
-    async with FakeBotApi() as api:
-        yield api
 
 
 def settings(api: FakeBotApi, **telegram: Any) -> Settings:
@@ -152,13 +125,16 @@ async def test_a_body_that_is_not_json_gets_400(server: TestServer) -> None:
     ],
 )
 def test_mount_refuses_a_missing_or_malformed_setting_in_one_line(
-    telegram: dict[str, Any], public_url: str | None, problem: str, handler: ObservedHandler
+    telegram: dict[str, Any],
+    public_url: str | None,
+    problem: str,
+    telegram_handler: ObservedHandler,
 ) -> None:
     section = {"enabled": True, "bot_token": SecretStr(TOKEN), "webhook_secret": SecretStr(SECRET)}
     section.update({k: SecretStr(v) if v else None for k, v in telegram.items()})
     section["public_url"] = public_url
     with pytest.raises(TelegramSetupError, match=problem) as error:
-        mount(web.Application(), handler, TelegramSettings(**section))
+        mount(web.Application(), telegram_handler, TelegramSettings(**section))
     assert "\n" not in str(error.value)
     assert TOKEN not in str(error.value) and SECRET not in str(error.value)
 
@@ -167,12 +143,12 @@ UPDATES = 500
 
 
 async def test_500_updates_as_fast_as_the_server_takes_them_are_each_answered_once(
-    api: FakeBotApi, handler: ObservedHandler, kb: KnowledgeBase
+    api: FakeBotApi, telegram_handler: ObservedHandler, kb: KnowledgeBase
 ) -> None:
     # The overall rate limit (Telegram's 30 messages a second) is lifted here: this measures
     # what the server and the bot can do, not Telegram's broadcast limit.
     application = build_application(
-        handler,
+        telegram_handler,
         token=api.token,
         base_url=api.base_url,
         webhook=True,
@@ -180,7 +156,7 @@ async def test_500_updates_as_fast_as_the_server_takes_them_are_each_answered_on
         messages_per_second=None,
     )
     app = web.Application()
-    attach(app, application, handler, public_url=PUBLIC_URL, path=PATH, secret=SECRET)
+    attach(app, application, telegram_handler, public_url=PUBLIC_URL, path=PATH, secret=SECRET)
     texts = ["/start", "/help", *(q for page in kb.pages for q in page.questions[:2])]
     updates = [
         {"update_id": n, **api.message(100_000 + n, texts[n % len(texts)])} for n in range(UPDATES)

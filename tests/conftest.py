@@ -1,0 +1,80 @@
+"""Fixtures the whole suite shares: the real knowledge base and assistant, and the fake
+platforms (Telegram's Bot API, Teams' Bot Connector) on loopback.
+
+A module that needs something else under the same name (a tiny knowledge base, a recording
+handler) defines its own fixture, which takes precedence in that module. The platform
+libraries are imported inside the fixtures that use them, so a quick run of one test file
+loads only what it needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from polbot.dialogue import Assistant
+from polbot.knowledge import KnowledgeBase
+from server_support import real_parts
+
+if TYPE_CHECKING:
+    from aiohttp.test_utils import TestClient
+
+    from polbot.server.observe import ObservedHandler
+    from teams_support import FakeConnector
+    from telegram_fake import FakeBotApi
+
+
+@pytest.fixture(scope="session")
+def kb() -> KnowledgeBase:
+    """The bundled knowledge base, loaded once (it is read-only)."""
+    return real_parts()[0]
+
+
+@pytest.fixture(scope="session")
+def assistant(kb: KnowledgeBase) -> Assistant:
+    """The real assistant over the real engine on :func:`kb`, built once (it keeps no state)."""
+    return real_parts()[1]
+
+
+@pytest.fixture
+async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeBotApi]:
+    """A fake Telegram Bot API on 127.0.0.1, see ``telegram_fake``."""
+    from telegram_fake import FakeBotApi
+
+    # Clients that read the environment (the server's own) must not send loopback to a proxy.
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+    async with FakeBotApi() as api:
+        yield api
+
+
+@pytest.fixture
+def telegram_handler(kb: KnowledgeBase, assistant: Assistant) -> ObservedHandler:
+    """The real assistant as the Telegram channel gets it: observed, with fresh metrics."""
+    from polbot.server.metrics import Metrics
+    from polbot.server.observe import observe
+
+    return observe(assistant, "telegram", Metrics(), kb)
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[tuple[FakeConnector, str]]:
+    """A fake Teams Bot Connector on 127.0.0.1 and its URL, see ``teams_support``."""
+    from teams_support import running_connector
+
+    async with running_connector() as running:
+        yield running
+
+
+@pytest.fixture
+async def teams(kb: KnowledgeBase, assistant: Assistant) -> AsyncIterator[TestClient]:
+    """``polbot serve``'s application with Teams on (anonymous), serving the real assistant."""
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from polbot.server.app import build_app
+    from teams_support import teams_settings
+
+    app = build_app(teams_settings(), kb, assistant)
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        yield client
