@@ -71,6 +71,18 @@ async def test_metrics_count_a_question_just_asked(http: aiohttp.ClientSession) 
     assert await metric(http, "polbot_handle_seconds_count", channel="web") >= 1
 
 
+async def test_metrics_have_no_created_series(
+    http: aiohttp.ClientSession,
+) -> None:
+    await chat(http, {"text": "Wie moet ik trainen?"})
+    await chat(http, {"payload": "home"})
+    async with http.get("/metrics") as response:
+        text = await response.text()
+    samples = [line.split("{")[0].split()[0] for line in text.splitlines() if line[:1] != "#"]
+    assert "polbot_questions_total" in samples and "polbot_handle_seconds_count" in samples
+    assert [name for name in samples if name.endswith("_created")] == []
+
+
 @pytest.mark.parametrize(
     ("question", "kind"),
     [

@@ -6,8 +6,19 @@ never clash over metric names, and ``/metrics`` shows exactly this app's numbers
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+# No ``*_created`` series: one timestamp gauge per label set beside every counter and
+# histogram, which Prometheus does not need (it sees resets itself) and which doubles what a
+# scrape carries. The switch is process-wide in prometheus_client and read at each scrape.
+disable_created_metrics()
 
 QUESTION_KINDS = ("answer", "doubtful", "smalltalk", "fallback")
 """Reply kinds that say what became of a typed question."""
