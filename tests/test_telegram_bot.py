@@ -203,7 +203,7 @@ async def test_a_forged_button_gets_the_home_menu(
 
 
 async def test_429_then_500_do_not_stop_the_bot_and_the_next_update_is_answered(
-    bot: FakeBotApi,
+    bot: FakeBotApi, recwarn: pytest.WarningsRecorder
 ) -> None:
     bot.fail_next("sendMessage", 429, retry_after=1)
     bot.fail_next("sendMessage", 500)
@@ -219,6 +219,7 @@ async def test_429_then_500_do_not_stop_the_bot_and_the_next_update_is_answered(
     retry = bot.calls.index(first[0]) - bot.calls.index(bot.of("sendMessage", status=429)[0])
     assert retry >= 2
     assert bot.of("sendMessage", status=429)[0].at + 1 <= first[0].at, "retry_after honoured"
+    assert [str(w.message) for w in recwarn if issubclass(w.category, DeprecationWarning)] == []
 
 
 async def test_one_chat_gets_its_answers_in_order_while_other_chats_go_on(
