@@ -85,7 +85,7 @@ BAD_BODIES = {
     "JSON null": b"null",
     "empty": b"",
     "not UTF-8": b'{"type": "message", "text": "\xff\xfe"}',
-    "larger than the server accepts": b'{"type": "message", "text": "' + b"x" * 200_000 + b'"}',
+    "larger than the endpoint accepts": b'{"type": "message", "text": "' + b"x" * 300_000 + b'"}',
 }
 
 

@@ -4,10 +4,13 @@ read from a fake Bot Connector."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from aiohttp.test_utils import TestClient
 
 from polbot.channels.teams.cards import MAX_BUTTONS_PER_CARD, render_all
+from polbot.channels.teams.inbound import MAX_BODY_BYTES
 from polbot.dialogue import TextMessage
 from teams_support import (
     BOT_ID,
@@ -17,6 +20,7 @@ from teams_support import (
     card_press,
     channel_mention,
     members_added,
+    teams_settings,
 )
 
 HELPDESK = "VeiligheidsAlliantie@rotterdam.nl"
@@ -33,6 +37,21 @@ async def _say(teams: TestClient, fake: FakeConnector, body: dict) -> list[dict]
         assert all(size <= MAX_BUTTONS_PER_CARD for size in sizes)
         assert len(str(message).encode()) < 40_000  # well under Teams' ~80 KB
     return messages
+
+
+async def test_an_activity_larger_than_the_web_chat_accepts_is_answered(
+    teams: TestClient, connector
+) -> None:
+    # The Bot Service posts activities of up to about 256 KB (cards, entities, channel data);
+    # the server's max_body_bytes (64 KB by default) is the limit of the web chat's API.
+    fake, url = connector
+    padding = "x" * 150_000
+    body = activity(url, text="menu", channelData={"tenant": {"id": "tenant-1"}, "x": padding})
+    assert teams_settings().max_body_bytes < len(json.dumps(body)) < MAX_BODY_BYTES
+
+    [reply] = await _say(teams, fake, body)
+
+    assert "Signalering" in _labels([reply])
 
 
 def _labels(messages: list[dict]) -> list[str]:

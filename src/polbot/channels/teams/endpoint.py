@@ -222,6 +222,9 @@ def mount(app: web.Application, handler: Handler, settings: Any) -> None:
     authorized = jwt_authorization_decorator(receive)
 
     async def endpoint(request: web.Request) -> web.StreamResponse:
+        # The server's max_body_bytes suits the web chat; the Bot Service posts activities of
+        # up to MAX_BODY_BYTES (cards, entities and channel data pass 64 KB).
+        request = request.clone(client_max_size=MAX_BODY_BYTES)
         response = await authorized(request)
         if response.status == 401 and "Authorization" not in request.headers:
             log.warning("teams: rejected request without Authorization header")

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 
 MAX_BODY_BYTES = 256 * 1024
-"""Teams messages are at most about 80 KB; anything far larger is not from Teams."""
+"""The Bot Service posts activities of up to 256 KB (a Teams message is at most about 80 KB)."""
 
 KNOWN_TYPES = frozenset(kind.value for kind in ActivityTypes)
 COMMANDS = frozenset({"menu", "help", "contact"})
