@@ -146,6 +146,7 @@ async def test_unknown_payload_gets_a_polite_reply_with_the_home_menu(
         (b"{not json", "invalid json"),
         (b"\xff\xfe", "invalid json"),
         (b"", "invalid json"),
+        (b"[" * 30_000 + b"]" * 30_000, "invalid json"),  # deeper than json.loads recurses
         (b"[]", "body is not an object"),
         (b'"text"', "body is not an object"),
         (b"null", "body is not an object"),

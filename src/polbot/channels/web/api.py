@@ -62,7 +62,8 @@ async def _body(request: web.Request) -> Any:
         raise _BadRequest(413, "too-large", "body too large") from exc
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    # RecursionError: nesting deeper than the parser recurses ("[[[[..."), not a server fault.
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise _BadRequest(400, "invalid", "invalid json") from exc
 
 
