@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -409,6 +410,28 @@ def test_a_knowledge_base_without_a_messages_file_is_refused_in_one_line(
     assert run.returncode != 0
     assert "kb: messages.telegram-command-start: missing: polbot needs this text" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_yaml_aliases_that_expand_exponentially_are_refused_quickly(in_tmp: Path) -> None:
+    """ "Billion laughs": nine aliases of nine aliases ... made validate, serve and chat hang."""
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    kb = make_kb(in_tmp, ("bomb.yaml", "", "\n".join(lines) + "\n"))
+    started = time.perf_counter()
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(kb)
+    assert time.perf_counter() - started < 5
+    [problem] = caught.value.problems
+    assert problem.file == "kb/bomb.yaml"
+    assert problem.message.startswith("YAML aliases (*name) here repeat more values")
+
+
+def test_a_yaml_alias_that_reuses_a_value_still_loads(in_tmp: Path) -> None:
+    kb = make_kb(
+        in_tmp, ("messages.yaml", "  menu: Kies een onderwerp.", "  menu: &k Kies.\n  x: *k")
+    )
+    assert load_knowledge(kb).messages["x"] == "Kies."
 
 
 CONTRACT_PAGES = {
