@@ -175,6 +175,26 @@ async def test_malformed_request_is_a_clean_400_and_one_warning(
     assert await metric(http, "polbot_invalid_input_total", channel="web") == 1
 
 
+async def test_a_body_that_does_not_decompress_is_a_clean_400_and_one_warning(
+    http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that says gzip and sends something else broke the request with a 500."""
+    kb, _ = real_parts()
+    with caplog.at_level(logging.INFO):
+        headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+        async with http.post("/api/chat", data=b'{"text": "hoi"}', headers=headers) as response:
+            assert response.status == 400
+            body = await response.json()
+    assert body == {"error": {"code": "invalid", "message": kb.message("web-error-invalid")}}
+    # aiohttp's own record of the broken body: see test_server_process for the log as written.
+    warnings = [
+        r for r in caplog.records if r.levelno >= logging.WARNING and r.name == "polbot.server"
+    ]
+    assert [(r.getMessage(), r.reason, r.exc_info) for r in warnings] == [  # type: ignore[attr-defined]
+        ("invalid input", "body does not decode", None)
+    ]
+
+
 async def test_a_one_megabyte_body_is_refused_with_413(http: aiohttp.ClientSession) -> None:
     kb, _ = real_parts()
     body = json.dumps({"text": "a" * 1024 * 1024}).encode()
