@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -19,8 +20,10 @@ from pydantic import ValidationError
 
 from polbot.cli import main
 from polbot.knowledge import KnowledgeError, Problem, load_knowledge
+from polbot.paths import PROJECT_ROOT
 
 BASE = Path(__file__).parent / "fixtures" / "knowledge"
+REAL = PROJECT_ROOT / "knowledge"
 
 Edit = tuple[str, str, str]
 """(file, old text, new text): ``old`` must occur exactly once; ``""`` in a new file."""
@@ -204,6 +207,21 @@ BROKEN: dict[str, tuple[list[Edit], list[str], str]] = {
         ["kb/messages.yaml:3: messages.menu"],
         "duplicate message key 'menu': first at kb/messages-web.yaml:2",
     ),
+    "message with a field the code does not fill in": (
+        [("messages.yaml", "page-continued {title}", "page-continued {titel}")],
+        ["kb/messages.yaml:12: messages.page-continued"],
+        "unknown field {titel}; this text may use {title}",
+    ),
+    "message with a single brace": (
+        [("messages.yaml", "Mail de helpdesk.", "Mail {de helpdesk.")],
+        ["kb/messages.yaml:2: messages.fallback"],
+        "a single '{' or '}' (write '{{' or '}}' for a brace); allowed: no {fields}",
+    ),
+    "message the code needs is missing": (
+        [("messages.yaml", "  doubtful: Tekst voor doubtful\n", "")],
+        ["kb: messages.doubtful"],
+        "missing: polbot needs this text",
+    ),
     "several errors at once": (
         [
             ("home.yaml", "      page: inleiding\n", "      page: inleidng\n"),
@@ -263,7 +281,7 @@ def test_the_valid_base_loads_in_menu_order() -> None:
     assert [theme.id for theme in kb.themes] == ["preventie-en-repressie", "signalering"]
     assert kb.page("netwerken").theme == "preventie-en-repressie"
     assert kb.abbreviations == {"IVP": "Integraal Veiligheidsplan"}
-    assert kb.message("fallback", email="a@b.nl").endswith("Mail a@b.nl.")
+    assert kb.message("button-back", theme="Signalering") == "Tekst voor button-back Signalering"
 
 
 def test_a_loaded_knowledge_base_cannot_be_changed() -> None:
@@ -369,3 +387,48 @@ def test_the_console_script_validates(in_tmp: Path) -> None:
     )
     assert run.returncode == 1
     assert run.stderr.startswith(heads[0] + ": needs at least 5 items, has 4\n")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["validate", "kb"], ["ask", "--kb", "kb", "Wat is polarisatie?"], ["chat", "--kb", "kb"]],
+)
+def test_a_knowledge_base_without_a_messages_file_is_refused_in_one_line(
+    in_tmp: Path, command: list[str]
+) -> None:
+    """Loading succeeded without texts the conversation needs; the first answer then crashed."""
+    shutil.copytree(REAL, in_tmp / "kb", ignore=shutil.ignore_patterns("source"))
+    (in_tmp / "kb" / "messages-telegram.yaml").unlink()
+    run = subprocess.run(
+        [Path(sys.executable).with_name("polbot"), *command],
+        input="Wat is polarisatie?\n/stop\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert run.returncode != 0
+    assert "kb: messages.telegram-command-start: missing: polbot needs this text" in run.stderr
+    assert "Traceback" not in run.stderr
+
+
+def test_yaml_aliases_that_expand_exponentially_are_refused_quickly(in_tmp: Path) -> None:
+    """ "Billion laughs": nine aliases of nine aliases ... made validate, serve and chat hang."""
+    lines = ['a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for previous, name in zip("abcdefgh", "bcdefghi", strict=True):
+        lines.append(f"{name}: &{name} [{', '.join([f'*{previous}'] * 9)}]")
+    kb = make_kb(in_tmp, ("bomb.yaml", "", "\n".join(lines) + "\n"))
+    started = time.perf_counter()
+    with pytest.raises(KnowledgeError) as caught:
+        load_knowledge(kb)
+    assert time.perf_counter() - started < 5
+    [problem] = caught.value.problems
+    assert problem.file == "kb/bomb.yaml"
+    assert problem.message.startswith("YAML aliases (*name) here repeat more values")
+
+
+def test_a_yaml_alias_that_reuses_a_value_still_loads(in_tmp: Path) -> None:
+    kb = make_kb(
+        in_tmp, ("messages.yaml", "  menu: Kies een onderwerp.", "  menu: &k Kies.\n  x: *k")
+    )
+    assert load_knowledge(kb).messages["x"] == "Kies."

@@ -114,7 +114,7 @@ def test_a_secret_in_the_file_is_an_error(
     config = write(tmp_path, "\n".join(lines) + "\n")
     with pytest.raises(ConfigError) as error:
         load_settings(config, environ={})
-    assert str(error.value).startswith(f"{config}: ")
+    assert str(error.value).startswith(f"{config}:{len(lines)}: {'.'.join(path)} is a secret")
     assert variable in str(error.value)
 
 
@@ -126,11 +126,16 @@ def test_a_secret_in_a_polbot_variable_is_an_error() -> None:
 @pytest.mark.parametrize(
     ("file_text", "environ", "message"),
     [
-        ("port: 80800\n", {}, "polbot.yaml: port: Input should be less than or equal to 65535"),
-        ("prot: 8080\n", {}, "polbot.yaml: prot: unknown setting"),
-        ("channels:\n  web:\n    enabeld: true\n", {}, "channels.web.enabeld: unknown setting"),
-        ("log_level: LOUD\n", {}, "polbot.yaml: log_level: Input should be"),
-        ("port: [\n", {}, "polbot.yaml:2: "),
+        ("port: 80800\n", {}, "polbot.yaml:1: port: Input should be less than or equal to 65535"),
+        ("host: x\nprot: 8080\n", {}, "polbot.yaml:2: prot: unknown setting"),
+        (
+            "channels:\n  web:\n    enabeld: true\n",
+            {},
+            "polbot.yaml:3: channels.web.enabeld: unknown setting",
+        ),
+        ("log_level: LOUD\n", {}, "polbot.yaml:1: log_level: Input should be"),
+        ("port: [\n", {}, "polbot.yaml:2:1: YAML syntax error"),
+        ("port: 8080\nport: 9090\n", {}, "polbot.yaml:2: port: duplicate key 'port'"),
         ("- a list\n", {}, "polbot.yaml: the file must hold a mapping of settings"),
         ("", {"POLBOT_PORT": "eighty"}, "environment variable POLBOT_PORT: port: Input should be"),
         ("", {"POLBOT_PROT": "1"}, "environment variable POLBOT_PROT: prot: unknown setting"),
@@ -148,6 +153,14 @@ def test_bad_settings_name_their_source_and_field(
         load_settings(write(tmp_path, file_text), environ=environ)
     assert message in str(error.value)
     assert "\n" not in str(error.value)
+
+
+def test_a_file_that_is_not_utf8_is_one_line_not_a_traceback(tmp_path: Path) -> None:
+    config = tmp_path / "polbot.yaml"
+    config.write_bytes(b"host: caf\xe9\n")  # saved as Latin-1
+    with pytest.raises(ConfigError) as error:
+        load_settings(config, environ={})
+    assert str(error.value) == f"{config}:1: the file is not UTF-8 text; save it as UTF-8"
 
 
 def test_relative_knowledge_dir_in_the_file_is_relative_to_the_file(tmp_path: Path) -> None:

@@ -158,6 +158,7 @@ async def test_unknown_payload_gets_a_polite_reply_with_the_home_menu(
         (b"{not json", "invalid json"),
         (b"\xff\xfe", "invalid json"),
         (b"", "invalid json"),
+        (b"[" * 30_000 + b"]" * 30_000, "invalid json"),  # deeper than json.loads recurses
         (b"[]", "body is not an object"),
         (b'"text"', "body is not an object"),
         (b"null", "body is not an object"),
@@ -184,6 +185,26 @@ async def test_malformed_request_is_a_clean_400_and_one_warning(
         ("invalid input", reason, None)
     ]
     assert await metric(http, "polbot_invalid_input_total", channel="web") == 1
+
+
+async def test_a_body_that_does_not_decompress_is_a_clean_400_and_one_warning(
+    http: aiohttp.ClientSession, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that says gzip and sends something else broke the request with a 500."""
+    kb, _ = real_parts()
+    with caplog.at_level(logging.INFO):
+        headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+        async with http.post("/api/chat", data=b'{"text": "hoi"}', headers=headers) as response:
+            assert response.status == 400
+            body = await response.json()
+    assert body == {"error": {"code": "invalid", "message": kb.message("web-error-invalid")}}
+    # aiohttp's own record of the broken body: see test_server_process for the log as written.
+    warnings = [
+        r for r in caplog.records if r.levelno >= logging.WARNING and r.name == "polbot.server"
+    ]
+    assert [(r.getMessage(), r.reason, r.exc_info) for r in warnings] == [  # type: ignore[attr-defined]
+        ("invalid input", "body does not decode", None)
+    ]
 
 
 async def test_a_one_megabyte_body_is_refused_with_413(http: aiohttp.ClientSession) -> None:

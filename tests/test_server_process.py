@@ -57,6 +57,32 @@ def test_a_scripted_session_leaves_no_message_text_in_the_logs(tmp_path: Path) -
     assert "127.0.0.1 [" not in output, "no client addresses either"
 
 
+def test_malformed_http_is_one_warning_line_each_and_no_error(tmp_path: Path) -> None:
+    """aiohttp logs a header line too long, or a body that is not the gzip it claims, at ERROR
+    (and the broken body twice): bad client input, which is one warning line."""
+    with polbot_serve(tmp_path) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        requests = (
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Long: " + b"a" * 20_000 + b"\r\n\r\n",
+            b"POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Encoding: gzip\r\n"
+            b"Content-Type: application/json\r\nContent-Length: 15\r\n\r\n"
+            b'{"text": "hoi"}',
+        )
+        statuses = []
+        for raw in requests:
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as client:
+                client.sendall(raw)
+                statuses.append(client.recv(65536).split(b" ", 2)[1])
+        assert server.stop() == 0
+    assert statuses == [b"400", b"400"]
+    lines = json_lines(server.output())
+    assert [line["level"] for line in lines if line["level"] not in ("info", "debug")] == [
+        "warning",
+        "warning",
+    ]
+    assert "Traceback" not in server.output()
+
+
 # polbot serve's own start-up, plus one route whose handler takes SLOW seconds: the real
 # assistant answers in milliseconds, too fast to be caught in flight.
 SLOW = 2.0

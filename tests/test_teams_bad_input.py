@@ -84,6 +84,7 @@ BAD_BODIES = {
     "JSON string": b'"hallo"',
     "JSON null": b"null",
     "empty": b"",
+    "nested deeper than JSON parsing recurses": b"[" * 30_000 + b"]" * 30_000,
     "not UTF-8": b'{"type": "message", "text": "\xff\xfe"}',
     "larger than the endpoint accepts": b'{"type": "message", "text": "' + b"x" * 300_000 + b'"}',
 }

@@ -94,7 +94,10 @@ async def test_the_right_secret_is_accepted_and_the_update_answered(
     assert sent.params["chat_id"] == 77
 
 
-@pytest.mark.parametrize("body", [[1, 2], {"update_id": "x"}, {"message": {}}, "null"])
+@pytest.mark.parametrize(
+    "body",
+    [[1, 2], {"update_id": "x"}, {"message": {}}, "null", {"update_id": 1, "message": "hallo"}],
+)
 async def test_a_body_that_is_no_update_gets_400(
     server: TestServer, api: FakeBotApi, body: Any
 ) -> None:
@@ -105,10 +108,11 @@ async def test_a_body_that_is_no_update_gets_400(
         assert r.status == 400
 
 
-async def test_a_body_that_is_not_json_gets_400(server: TestServer) -> None:
+@pytest.mark.parametrize("raw", [b"{nope", b"[" * 30_000 + b"]" * 30_000])
+async def test_a_body_that_is_not_json_gets_400(server: TestServer, raw: bytes) -> None:
     async with (
         aiohttp.ClientSession(trust_env=False) as session,
-        session.post(server.make_url(PATH), data=b"{nope", headers={SECRET_HEADER: SECRET}) as r,
+        session.post(server.make_url(PATH), data=raw, headers={SECRET_HEADER: SECRET}) as r,
     ):
         assert r.status == 400
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from polbot.knowledge.errors import Loc, Problem
+from polbot.knowledge.messages import message_problems
 from polbot.knowledge.model import HOME, Home, KnowledgeFile, Page, Theme
 from polbot.knowledge.yamlsource import Source
 
@@ -86,6 +87,8 @@ def check_folder(
             problems,
         )
 
+    # A missing text may be in a broken file: only a folder of valid files lacks it for sure.
+    problems += message_problems(valid, folder, complete=all_parsed and not broken)
     if not all_parsed:
         return problems
     page_ids = set(pages).union(*(_declared(src, "pages") for src in broken))

@@ -218,12 +218,12 @@ class KnowledgeBase:
         return self._themes.get(theme_id)
 
     def message(self, key: str, **fields: str) -> str:
-        """The conversation text ``key`` with ``{name}`` fields filled in.
+        """The conversation text ``key`` with ``{name}`` fields filled in (``{{`` is a brace).
 
-        >>> kb.message("fallback", email="VeiligheidsAlliantie@rotterdam.nl")  # doctest: +SKIP
+        >>> kb.message("button-back", theme="Signalering")  # doctest: +SKIP
         """
         try:
             template = self.messages[key]
         except KeyError:
             raise KeyError(f"knowledge base has no message {key!r}") from None
-        return template.format(**fields) if fields else template
+        return template.format(**fields)

@@ -68,7 +68,13 @@ def read_source(path: Path, file: str) -> tuple[Source | None, list[Problem]]:
         root = loader.get_single_node()
         if root is None:
             return Source(file, None, {(): 1}), []
-        return _Walker(loader, file).source(root)
+        return _Walker(loader, file, budget=len(text)).source(root)
+    except _AliasBomb as exc:
+        message = (
+            "YAML aliases (*name) here repeat more values than the file has characters; "
+            "write the values out instead"
+        )
+        return None, [Problem(file, exc.line, "", message)]
     except yaml.MarkedYAMLError as exc:
         return None, [_syntax_problem(file, exc)]
     except yaml.reader.ReaderError as exc:  # a control character, which YAML forbids
@@ -88,12 +94,25 @@ def _syntax_problem(file: str, exc: yaml.MarkedYAMLError) -> Problem:
     return Problem(file, mark.line + 1, "", message, column=mark.column + 1)
 
 
-class _Walker:
-    """Turns a node tree into plain data, recording lines and problems on the way."""
+class _AliasBomb(Exception):
+    """Aliases of aliases expand exponentially ("billion laughs"): walking would not end."""
 
-    def __init__(self, loader: yaml.SafeLoader, file: str) -> None:
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+class _Walker:
+    """Turns a node tree into plain data, recording lines and problems on the way.
+
+    Without aliases every value takes at least one character of the file, so ``budget``
+    (the file's length) bounds the values walked; aliases may reuse values within it.
+    """
+
+    def __init__(self, loader: yaml.SafeLoader, file: str, budget: int) -> None:
         self._loader = loader
         self._file = file
+        self._budget = budget
         self._lines: dict[Loc, int] = {}
         self._problems: list[Problem] = []
         self._open: set[int] = set()  # ids of the collections being walked, to stop alias loops
@@ -108,6 +127,9 @@ class _Walker:
         )
 
     def _plain(self, node: yaml.Node, loc: Loc) -> object:
+        self._budget -= 1
+        if self._budget < 0:
+            raise _AliasBomb(node.start_mark.line + 1)
         self._lines.setdefault(loc, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, loc)

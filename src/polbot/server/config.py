@@ -22,7 +22,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
 from pydantic import (
     AfterValidator,
     BaseModel,
@@ -34,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 
+from polbot.knowledge.yamlsource import Source, read_source
 from polbot.paths import default_config_file, default_knowledge_dir
 
 ENV_PREFIX = "POLBOT_"
@@ -183,36 +183,34 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
 
 
 def _read_file(path: Path, *, required: bool) -> tuple[dict[str, Any], dict[tuple, str]]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
+    if not path.exists():
         if required:
-            raise ConfigError(f"{path}: configuration file not found") from None
+            raise ConfigError(f"{path}: configuration file not found")
         return {}, {}
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or "not valid YAML"
-        raise ConfigError(f"{where}: {problem}") from exc
-    if data is None:
+    # The knowledge base's reader: lines for every setting, duplicate keys and text that is
+    # not UTF-8 are errors, aliases cannot expand without end.
+    source, problems = read_source(path, str(path))
+    if problems:
+        more = len(problems) - 1
+        suffix = f" (and {more} more problem{'s' * (more > 1)})" if more else ""
+        raise ConfigError(f"{problems[0]}{suffix}")
+    assert source is not None  # read_source gives a source or problems
+    if source.data is None:
         return {}, {}
-    if not isinstance(data, dict):
+    if not isinstance(source.data, dict):
         raise ConfigError(f"{path}: the file must hold a mapping of settings")
     sources: dict[tuple, str] = {}
-    _note_sources(data, (), str(path), sources)
-    return data, sources
+    _note_sources(source, source.data, (), sources)
+    return source.data, sources
 
 
-def _note_sources(data: Any, prefix: tuple, source: str, sources: dict[tuple, str]) -> None:
+def _note_sources(source: Source, data: Any, prefix: tuple, sources: dict[tuple, str]) -> None:
+    """Each setting of the file -> ``file:line``, for the errors that name it."""
     if isinstance(data, dict):
         for key, value in data.items():
-            _note_sources(value, (*prefix, str(key)), source, sources)
+            _note_sources(source, value, (*prefix, str(key)), sources)
     if prefix:
-        sources[prefix] = source
+        sources[prefix] = f"{source.file}:{source.line(prefix)}"
 
 
 def _put(data: dict, sources: dict[tuple, str], keys: tuple[str, ...], value: str, source: str):
@@ -233,7 +231,7 @@ def _resolve_knowledge_dir(data: dict, sources: dict[tuple, str], path: Path) ->
     # Relative to the file when it came from the file; from the environment it is relative
     # to the working directory, as a shell user means it.
     value = data.get("knowledge_dir")
-    from_file = sources.get(("knowledge_dir",)) == str(path)
+    from_file = sources.get(("knowledge_dir",), "").startswith(f"{path}:")
     if from_file and isinstance(value, str) and not Path(value).is_absolute():
         data["knowledge_dir"] = str((path.parent / value).resolve())
 

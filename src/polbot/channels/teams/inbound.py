@@ -71,7 +71,7 @@ def parse_activity(raw: bytes) -> dict[str, Any]:
         raise BadActivity(f"body of {len(raw)} bytes exceeds {MAX_BODY_BYTES}")
     try:
         body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise BadActivity(f"body is not JSON ({type(exc).__name__})") from exc
     if not isinstance(body, dict):
         raise BadActivity(f"body is a JSON {type(body).__name__}, not an object")

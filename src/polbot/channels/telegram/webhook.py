@@ -122,7 +122,9 @@ class _Receiver:
         try:
             data = await request.json()
             update = Update.de_json(data, self._application.bot) if _is_update(data) else None
-        except (ValueError, TypeError, KeyError) as exc:
+        # RecursionError: JSON nested deeper than the parser recurses; AttributeError: PTB
+        # reading a field of an object that is a string or number ("message": "hallo").
+        except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             self._handler.reject(f"telegram update does not parse ({type(exc).__name__})")
             return web.Response(status=400)
         if update is None:

@@ -60,9 +60,12 @@ async def _body(request: web.Request) -> Any:
         raw = await request.read()
     except web.HTTPRequestEntityTooLarge as exc:
         raise _BadRequest(413, "too-large", "body too large") from exc
+    except web.RequestPayloadError as exc:  # a Content-Encoding the body does not match
+        raise _BadRequest(400, "invalid", "body does not decode") from exc
     try:
         return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    # RecursionError: nesting deeper than the parser recurses ("[[[[..."), not a server fault.
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise _BadRequest(400, "invalid", "invalid json") from exc
 
 

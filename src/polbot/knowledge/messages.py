@@ -1,0 +1,132 @@
+"""The conversation texts the code asks the knowledge base for, and the fields each gets.
+
+The code names every text a user reads by its key in a ``messages:`` section and fills in
+the ``{name}`` fields listed here. A folder without one of these texts, or a text with a
+field the code does not fill in, would load and then fail in the middle of a conversation;
+:func:`message_problems` lets the loader refuse it instead, naming what is wrong.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+
+from polbot.knowledge.errors import Problem
+from polbot.knowledge.model import KnowledgeFile
+from polbot.knowledge.yamlsource import Source
+
+_TITLE = frozenset({"title"})
+
+MESSAGE_FIELDS: Mapping[str, frozenset[str]] = {
+    # the conversation (polbot.dialogue)
+    "menu-prompt": frozenset(),
+    "theme-prompt": frozenset(),
+    "button-home": frozenset(),
+    "button-more": frozenset(),
+    "button-back": frozenset({"theme"}),
+    "button-help": frozenset(),
+    "button-about": frozenset(),
+    "page-continued": _TITLE,
+    "page-tools": frozenset(),
+    "page-sources": frozenset(),
+    "doubtful": frozenset(),
+    "fallback": frozenset(),
+    "fallback-suggestions": frozenset(),
+    "empty-question": frozenset(),
+    "question-too-long": frozenset({"limit"}),
+    "invalid-payload": frozenset(),
+    "unknown-command": frozenset(),
+    "help": frozenset(),
+    "about": _TITLE,
+    # the terminal
+    "console-hint": frozenset(),
+    "console-goodbye": frozenset(),
+    # the server and the web page
+    "server-error": frozenset(),
+    "server-home-button": frozenset(),
+    **dict.fromkeys(
+        (
+            "web-title",
+            "web-intro",
+            "web-skip-link",
+            "web-conversation-label",
+            "web-you",
+            "web-assistant",
+            "web-buttons-label",
+            "web-waiting",
+            "web-question-label",
+            "web-question-placeholder",
+            "web-send",
+            "web-new-window",
+            "web-noscript",
+            "web-footer",
+            "web-helpdesk-address",
+            "web-error-network",
+            "web-error-invalid",
+            "web-error-too-large",
+        ),
+        frozenset(),
+    ),
+    # Telegram
+    **dict.fromkeys(
+        (
+            "telegram-command-start",
+            "telegram-command-menu",
+            "telegram-command-help",
+            "telegram-command-contact",
+            "telegram-command-over",
+            "telegram-text-only",
+            "telegram-menu-button",
+        ),
+        frozenset(),
+    ),
+    # Teams
+    **dict.fromkeys(
+        (
+            "teams-name-short",
+            "teams-name-full",
+            "teams-description-short",
+            "teams-description-full",
+            "teams-developer-name",
+            "teams-command-menu",
+            "teams-command-help",
+            "teams-command-contact",
+        ),
+        frozenset(),
+    ),
+}
+"""Every message key the code uses -> the ``{fields}`` it fills in (``{{`` is a brace)."""
+
+
+def message_problems(
+    valid: Sequence[tuple[Source, KnowledgeFile]], folder: str, *, complete: bool
+) -> list[Problem]:
+    """Texts whose ``{fields}`` the code does not fill in; with ``complete`` (every file of
+    the folder passed the schema), also each text the code needs that no file has."""
+    problems: list[Problem] = []
+    found: set[str] = set()
+    for source, knowledge_file in valid:
+        for key, text in knowledge_file.messages.items():
+            found.add(key)
+            problem = _field_problem(text, MESSAGE_FIELDS.get(key, frozenset()))
+            if problem:
+                problems.append(source.problem(("messages", key), problem))
+    if complete:
+        problems += [
+            Problem(folder, None, f"messages.{key}", "missing: polbot needs this text")
+            for key in MESSAGE_FIELDS
+            if key not in found
+        ]
+    return problems
+
+
+def _field_problem(text: str, fields: frozenset[str]) -> str | None:
+    allowed = ", ".join(f"{{{name}}}" for name in sorted(fields)) or "no {fields}"
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(text) if name is not None]
+    except ValueError:
+        return f"a single '{{' or '}}' (write '{{{{' or '}}}}' for a brace); allowed: {allowed}"
+    unknown = sorted({name for name in names if name not in fields})
+    if unknown:
+        return f"unknown field {{{unknown[0]}}}; this text may use {allowed}"
+    return None
