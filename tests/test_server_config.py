@@ -198,3 +198,15 @@ def test_bad_configuration_is_one_line_and_exit_2(
     assert err.count("\n") == 1
     assert err.startswith(f"polbot {command}: environment variable POLBOT_PORT: port:")
     assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("port", ["abc", "", "8080.5", "-1", "65536", "9" * 5000])
+def test_a_bad_port_option_is_one_clear_line_and_exit_2(
+    port: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["serve", "--config", str(BUNDLED), f"--port={port}"])
+    assert exit_.value.code == 2
+    [*_usage, message] = capsys.readouterr().err.splitlines()
+    assert message.endswith(f"argument --port: {port!r} is not a port number (0 to 65535)")
+    assert "_port" not in message

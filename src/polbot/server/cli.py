@@ -18,10 +18,10 @@ log = logging.getLogger("polbot.server")
 
 
 def _port(text: str) -> int:
-    port = int(text)
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port number")
-    return port
+    # Every bad value raises ArgumentTypeError: for a ValueError, argparse names this function.
+    if text.isascii() and text.isdigit() and len(text) <= 5 and int(text) <= 65535:
+        return int(text)
+    raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
 
 
 def serve_arguments(parser: argparse.ArgumentParser) -> None:
