@@ -3,6 +3,7 @@ polite reply, never a 500, exactly one warning line and no traceback in the log.
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -121,3 +122,18 @@ async def test_a_connector_outage_is_logged_as_an_error_not_a_500(teams, connect
         r.name.startswith("polbot.channels.teams") for r in caplog.records if r.levelname == "ERROR"
     )
     assert "a:conversation-personal-1" not in caplog.text
+
+
+async def test_a_body_that_does_not_decompress_gets_a_400(teams, connector, caplog) -> None:
+    """A body labelled gzip that is not gzip broke the request with a 500."""
+    fake, url = connector
+    caplog.set_level(logging.INFO)
+    headers = {"Content-Encoding": "gzip", "Content-Type": "application/json"}
+    raw = json.dumps(activity(url, text="menu")).encode()
+    response = await teams.post("/api/messages", data=raw, headers=headers)
+    assert response.status == 400
+    assert fake.posted == []
+    # aiohttp's own records of the broken body: see test_server_process for the log as written.
+    ours = [r for r in caplog.records if r.name.startswith("polbot")]
+    assert [r.levelname for r in ours if r.levelno >= logging.WARNING] == ["WARNING"]
+    assert not any(r.exc_info for r in ours)

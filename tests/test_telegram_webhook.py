@@ -4,6 +4,8 @@ the webhook registered on start, and a burst of 500 updates answered once each."
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import statistics
 import time
 from collections.abc import AsyncIterator
@@ -115,6 +117,26 @@ async def test_a_body_that_is_not_json_gets_400(server: TestServer, raw: bytes) 
         session.post(server.make_url(PATH), data=raw, headers={SECRET_HEADER: SECRET}) as r,
     ):
         assert r.status == 400
+
+
+async def test_a_body_that_does_not_decompress_gets_400_and_one_warning(
+    server: TestServer, api: FakeBotApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A body labelled gzip that is not gzip broke the request with a 500."""
+    caplog.set_level(logging.INFO)
+    raw = json.dumps({"update_id": 1, **api.message(77, "/start")}).encode()
+    headers = {SECRET_HEADER: SECRET, "Content-Encoding": "gzip"}
+    async with (
+        aiohttp.ClientSession(trust_env=False) as session,
+        session.post(server.make_url(PATH), data=raw, headers=headers) as r,
+    ):
+        assert r.status == 400
+    await asyncio.sleep(0.2)
+    assert not api.of("sendMessage")
+    # aiohttp's own records of the broken body: see test_server_process for the log as written.
+    ours = [r for r in caplog.records if r.name.startswith("polbot")]
+    assert [r.levelname for r in ours if r.levelno >= logging.WARNING] == ["WARNING"]
+    assert not any(r.exc_info for r in ours)
 
 
 @pytest.mark.parametrize(

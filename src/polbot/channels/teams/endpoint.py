@@ -52,6 +52,7 @@ from polbot.channels.teams.inbound import (
 )
 from polbot.dialogue.events import Command, Event, TextMessage
 from polbot.dialogue.replies import Reply
+from polbot.server.body import BadBody, read_json
 
 log = logging.getLogger(__name__)
 
@@ -202,10 +203,11 @@ def mount(app: web.Application, handler: Handler, settings: Any) -> None:
             log.warning("teams: rejected request: body larger than %d bytes", MAX_BODY_BYTES)
             return web.json_response({"error": "body too large"}, status=413)
         try:
-            body = parse_activity(await request.read())
-        except web.HTTPRequestEntityTooLarge:  # the server's client_max_size
-            log.warning("teams: rejected request: body larger than the server accepts")
-            return web.json_response({"error": "body too large"}, status=413)
+            body = parse_activity(await read_json(request))
+        except BadBody as exc:
+            log.warning("teams: rejected request: %s", exc.reason)
+            error = "body too large" if exc.status == 413 else "invalid activity"
+            return web.json_response({"error": error}, status=exc.status)
         except BadActivity as exc:
             log.warning("teams: rejected request: %s", exc.reason)
             return web.json_response({"error": "invalid activity"}, status=400)

@@ -8,7 +8,6 @@ warning line. :func:`to_event` reads a checked message the way a user meant it.
 from __future__ import annotations
 
 import html
-import json
 import logging
 import re
 from contextvars import ContextVar
@@ -60,19 +59,13 @@ def quiet_sdk_validation_log() -> None:
         logger.addFilter(_WhileChecking())
 
 
-def parse_activity(raw: bytes) -> dict[str, Any]:
-    """The body as a JSON object that the SDK will accept as an activity.
+def parse_activity(body: Any) -> dict[str, Any]:
+    """The request's JSON body (``polbot.server.body.read_json``), checked: an object that the
+    SDK will accept as an activity.
 
-    Raises :class:`BadActivity` for a body that is too large, not JSON, not an object, has no
-    string ``type``, ``channelId``, ``conversation.id`` or ``from.id``, or fails the SDK's
-    activity model.
+    Raises :class:`BadActivity` for a body that is not an object, has no string ``type``,
+    ``channelId``, ``conversation.id`` or ``from.id``, or fails the SDK's activity model.
     """
-    if len(raw) > MAX_BODY_BYTES:
-        raise BadActivity(f"body of {len(raw)} bytes exceeds {MAX_BODY_BYTES}")
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise BadActivity(f"body is not JSON ({type(exc).__name__})") from exc
     if not isinstance(body, dict):
         raise BadActivity(f"body is a JSON {type(body).__name__}, not an object")
     kind = body.get("type")

@@ -27,6 +27,7 @@ from polbot.channels.telegram.bot import (
     start_bot,
 )
 from polbot.channels.telegram.errors import TelegramSetupError
+from polbot.server.body import BadBody, read_json
 from polbot.server.config import TelegramSettings
 
 log = logging.getLogger("polbot.telegram")
@@ -120,9 +121,13 @@ class _Receiver:
             self._handler.reject("missing or wrong telegram webhook secret")
             return web.Response(status=403)
         try:
-            data = await request.json()
+            data = await read_json(request)
+        except BadBody as bad:
+            self._handler.reject(bad.reason)
+            return web.Response(status=bad.status)
+        try:
             update = Update.de_json(data, self._application.bot) if _is_update(data) else None
-        # RecursionError: JSON nested deeper than the parser recurses; AttributeError: PTB
+        # RecursionError: objects nested deeper than PTB recurses; AttributeError: PTB
         # reading a field of an object that is a string or number ("message": "hallo").
         except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             self._handler.reject(f"telegram update does not parse ({type(exc).__name__})")

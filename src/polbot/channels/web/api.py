@@ -11,7 +11,6 @@ whose message is a Dutch text from the knowledge base, and one warning line in t
 
 from __future__ import annotations
 
-import json
 from typing import Any, Protocol
 
 from aiohttp import web
@@ -19,6 +18,7 @@ from aiohttp import web
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.render import plain
 from polbot.dialogue.replies import Block, BulletList, Reply, Span
+from polbot.server.body import BadBody, read_json
 
 
 class ChatHandler(Protocol):
@@ -57,16 +57,10 @@ def chat_route(handler: ChatHandler):
 
 async def _body(request: web.Request) -> Any:
     try:
-        raw = await request.read()
-    except web.HTTPRequestEntityTooLarge as exc:
-        raise _BadRequest(413, "too-large", "body too large") from exc
-    except web.RequestPayloadError as exc:  # a Content-Encoding the body does not match
-        raise _BadRequest(400, "invalid", "body does not decode") from exc
-    try:
-        return json.loads(raw)
-    # RecursionError: nesting deeper than the parser recurses ("[[[[..."), not a server fault.
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-        raise _BadRequest(400, "invalid", "invalid json") from exc
+        return await read_json(request)
+    except BadBody as bad:
+        code = "too-large" if bad.status == 413 else "invalid"
+        raise _BadRequest(bad.status, code, bad.reason) from bad
 
 
 def _event(body: Any) -> Event:
