@@ -110,6 +110,46 @@ async def test_a_body_that_is_no_update_gets_400(
         assert r.status == 400
 
 
+def _without(update: dict[str, Any], *path: str) -> dict[str, Any]:
+    """A copy of ``update`` without the field at ``path``."""
+    update = json.loads(json.dumps(update))
+    inner = update
+    for key in path[:-1]:
+        inner = inner[key]
+    del inner[path[-1]]
+    return update
+
+
+MALFORMED = {
+    # PTB parses these (a missing object becomes None); the handlers then fail with an ERROR.
+    "message without chat": lambda api: _without(api.message(77, "hallo"), "message", "chat"),
+    "command without chat": lambda api: _without(api.message(77, "/start"), "message", "chat"),
+    "chat id that is no number": lambda api: api.message(
+        77, "hallo", chat={"id": "x", "type": "private"}
+    ),
+    "button under a message without chat": lambda api: _without(
+        api.press(77, "home", api.message(77, "menu")["message"]),
+        "callback_query",
+        "message",
+        "chat",
+    ),
+}
+
+
+@pytest.mark.parametrize("make", MALFORMED.values(), ids=MALFORMED.keys())
+async def test_a_malformed_update_gets_400_and_one_warning(
+    server: TestServer, api: FakeBotApi, caplog: pytest.LogCaptureFixture, make: Any
+) -> None:
+    caplog.set_level(logging.INFO)
+    status = await post(server, {"update_id": 1, **make(api)}, SECRET)
+    await asyncio.sleep(0.3)  # an update that was queued fails now
+    assert status == 400
+    assert not api.of("sendMessage") and not api.of("editMessageText")
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert [(r.levelname, r.getMessage()) for r in warnings] == [("WARNING", "invalid input")]
+    assert not any(r.exc_info for r in caplog.records)
+
+
 @pytest.mark.parametrize("raw", [b"{nope", b"[" * 30_000 + b"]" * 30_000])
 async def test_a_body_that_is_not_json_gets_400(server: TestServer, raw: bytes) -> None:
     async with (

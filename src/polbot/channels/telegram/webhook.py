@@ -135,9 +135,27 @@ class _Receiver:
         if update is None:
             self._handler.reject("telegram update without update_id")
             return web.Response(status=400)
+        if not _has_chats(update):
+            self._handler.reject("telegram message without chat")
+            return web.Response(status=400)
         await self._application.update_queue.put(update)
         return web.Response(status=200)
 
 
 def _is_update(data: object) -> bool:
     return isinstance(data, dict) and isinstance(data.get("update_id"), int)
+
+
+def _has_chats(update: Update) -> bool:
+    """Whether every message of ``update`` has the chat, with its numeric id, to answer in.
+
+    PTB turns a missing ``chat`` into ``None`` instead of refusing the update, and the
+    handlers would fail on it later; Telegram always sends one.
+    """
+    query = update.callback_query
+    messages = (update.message, query.message if query else None)
+    return all(
+        message.chat is not None and isinstance(message.chat.id, int)
+        for message in messages
+        if message is not None
+    )
