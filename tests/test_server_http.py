@@ -152,6 +152,18 @@ async def test_unknown_payload_gets_a_polite_reply_with_the_home_menu(
     assert kb.home.menu[0].label in buttons
 
 
+@pytest.mark.parametrize("payload", ["p:bestaat-niet", "x" * 500])
+async def test_an_unknown_payload_is_logged_with_its_channel(
+    http: aiohttp.ClientSession, payload: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="polbot"):
+        status, _ = await chat(http, {"payload": payload})
+    assert status == 200
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warning.getMessage().startswith("button payload")
+    assert getattr(warning, "channel", None) == "web"
+
+
 @pytest.mark.parametrize(
     ("raw", "reason"),
     [

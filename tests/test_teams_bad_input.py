@@ -69,6 +69,15 @@ async def test_bad_messages_get_a_polite_reply_and_one_warning(teams, connector,
     _assert_one_clean_warning(caplog)
 
 
+async def test_a_forged_payload_is_logged_with_its_channel(teams, connector, caplog) -> None:
+    _, url = connector
+    caplog.set_level(logging.INFO)
+    await teams.post("/api/messages", json=card_press(url, {"payload": "p:nope"}))
+    [warning] = _warnings(caplog)
+    assert warning.getMessage().startswith("button payload")
+    assert getattr(warning, "channel", None) == "teams"
+
+
 @pytest.mark.parametrize(("make", "status"), REJECTED.values(), ids=REJECTED.keys())
 async def test_bad_activities_are_refused_cleanly(teams, connector, caplog, make, status):
     fake, url = connector

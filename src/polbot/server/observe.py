@@ -3,13 +3,15 @@
 A channel adapter receives ``observe(assistant, "telegram", ...)`` and only calls its
 ``handle(event)``. The wrapper adds what every channel needs the same way: the latency
 histogram, the counters by reply kind, one JSON log line per event without text or ids,
-and a polite reply instead of a crash when the assistant fails unexpectedly.
+the channel on the assistant's own log lines (a forged button payload), and a polite reply
+instead of a crash when the assistant fails unexpectedly.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from contextvars import ContextVar
 from typing import Protocol
 
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
@@ -21,6 +23,19 @@ from polbot.server.metrics import QUESTION_KINDS, Metrics
 log = logging.getLogger("polbot.server")
 
 _EVENT_TYPES = {TextMessage: "text", ButtonPress: "button", Command: "command"}
+
+# The assistant logs its warnings (a forged button payload, say) without knowing the channel.
+_ASSISTANT_LOGGER = "polbot.dialogue.assistant"
+_channel: ContextVar[str | None] = ContextVar("polbot_channel", default=None)
+
+
+class _ChannelField(logging.Filter):
+    """Gives a record logged while an event is handled the ``channel`` of that event."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "channel", None) is None:
+            record.channel = _channel.get()
+        return True
 
 
 class Handler(Protocol):
@@ -49,11 +64,15 @@ class ObservedHandler:
         self._metrics = metrics
         self._kb = kb
         self._apology = error_reply(kb)
+        assistant_log = logging.getLogger(_ASSISTANT_LOGGER)
+        if not any(isinstance(existing, _ChannelField) for existing in assistant_log.filters):
+            assistant_log.addFilter(_ChannelField())
 
     def handle(self, event: Event) -> tuple[Reply, ...]:
         """The assistant's replies to ``event``; the apology if the assistant raised."""
         event_type = _EVENT_TYPES.get(type(event), "other")
         start = time.perf_counter()
+        channel = _channel.set(self.channel)
         try:
             replies = self._assistant.handle(event)
         except Exception as exc:
@@ -68,6 +87,8 @@ class ObservedHandler:
                 },
             )
             return (self._apology,)
+        finally:
+            _channel.reset(channel)
         seconds = time.perf_counter() - start
         self._metrics.latency.labels(self.channel).observe(seconds)
         kind = _kind(replies)
