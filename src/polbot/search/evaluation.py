@@ -8,12 +8,13 @@ deflected, and smalltalk recognised; every miss is kept with what came back inst
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from polbot.knowledge.model import KnowledgeBase
 from polbot.search.engine import Engine
 from polbot.search.result import SearchResult
 
@@ -145,3 +146,42 @@ def _score(report: Report, case: EvalCase, result: SearchResult) -> bool:
     report.top3 += bool(top3 & set(case.expect))
     report.wrong_fallback += result.kind == "fallback"
     return first in case.expect
+
+
+def without_question(kb: KnowledgeBase, page_id: str, number: int) -> KnowledgeBase:
+    """The knowledge base with one example question of one page left out."""
+    pages = []
+    for page in kb.pages:
+        if page.id == page_id:
+            questions = page.questions[:number] + page.questions[number + 1 :]
+            page = page.model_copy(update={"questions": questions})
+        pages.append(page)
+    return KnowledgeBase(
+        home=kb.home,
+        themes=kb.themes,
+        pages=tuple(pages),
+        synonyms=kb.synonyms,
+        abbreviations=kb.abbreviations,
+        smalltalk=kb.smalltalk,
+        messages=kb.messages,
+    )
+
+
+def leave_one_out(
+    kb: KnowledgeBase, make_engine: Callable[[KnowledgeBase], Engine] = Engine
+) -> Report:
+    """Each example question of each page asked of an engine built without it.
+
+    The example questions are the knowledge base's own paraphrases, so this measures how
+    the engine generalises to wording it has not seen, on far more questions than an
+    evaluation file holds. One engine is built per question.
+    """
+    report = Report()
+    for page in kb.pages:
+        for number, question in enumerate(page.questions):
+            engine = make_engine(without_question(kb, page.id, number))
+            case = EvalCase(question, (page.id,))
+            result = engine.search(question)
+            if not _score(report, case, result):
+                report.misses.append(Miss(case, result))
+    return report
