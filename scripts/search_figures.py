@@ -4,7 +4,7 @@ held-out questions and leave-one-out over the knowledge base's example questions
     .venv/bin/python scripts/search_figures.py [--misses] [--kb DIR]
 
 Leave-one-out asks each example question of an engine built without it (one engine per
-question, ~20 s): it measures how the engine copes with wording it has not seen.
+round of questions, ~1 s): it measures how the engine copes with wording it has not seen.
 """
 
 from __future__ import annotations
@@ -20,13 +20,15 @@ ROOT = Path(__file__).resolve().parents[1]
 FILES = {
     "dev": ROOT.parent / "shared" / "eval" / "dev.yaml",
     "own": ROOT / "tests" / "data" / "heldout-own.yaml",
+    "own2": ROOT / "tests" / "data" / "heldout-own2.yaml",
+    "oos": ROOT / "tests" / "data" / "out-of-scope-own.yaml",
 }
 
 
 def line(name: str, report: Report) -> str:
     return (
         f"{name:<6} top-1 {report.top1_rate:6.1%} ({report.top1}/{report.in_handbook})"
-        f"  top-3 {report.top3_rate:6.1%}  wrong fallback {report.wrong_fallback:3}"
+        f"  top-3 {report.top3_rate:6.1%}  wrong fallback {report.wrong_fallback:2}"
         f"  deflected {report.deflected}/{report.out_of_scope}"
         f"  smalltalk {report.smalltalk_recognised}/{report.smalltalk}"
     )

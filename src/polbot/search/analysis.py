@@ -141,8 +141,10 @@ def correct(tokens: Iterable[Token], corrector: Callable[[str], str | None]) -> 
         yield token if fixed is None else token._replace(text=fixed, weight=token.weight * 0.9)
 
 
-def decompound(tokens: Iterable[Token], split: Callable[[str], tuple[str, ...]]) -> Iterator[Token]:
-    """Keep a compound and add its parts as alternatives at its position.
+def decompound(
+    tokens: Iterable[Token], split: Callable[[str], tuple[str, ...]], weight: float = 0.6
+) -> Iterator[Token]:
+    """Keep a compound and add its parts as alternatives at its position, at ``weight``.
 
     >>> split = {"signaleringsnetwerk": ("signalering", "netwerk")}.get
     >>> [t.text for t in decompound([Token("signaleringsnetwerk", 0)], lambda w: split(w, ()))]
@@ -152,7 +154,71 @@ def decompound(tokens: Iterable[Token], split: Callable[[str], tuple[str, ...]])
         yield token
         parts = split(token.text)
         for part in parts:
-            yield Token(part, token.pos, token.weight * 0.6)
+            yield Token(part, token.pos, token.weight * weight)
+
+
+_VOWELS = frozenset("aeiouy")
+# Separable verb particles: "opgezet" is the participle of "opzetten".
+_PARTICLES = (
+    "aan", "af", "bij", "door", "in", "mee", "na", "om", "onder", "op", "over", "samen",
+    "terug", "toe", "uit", "vast", "voor", "vrij", "weg",
+)  # fmt: skip
+# Comparatives and superlatives: weerbaarder, sterkere, kleinste.
+_DEGREE_SUFFIXES = ("dere", "der", "ere", "er", "ste", "st")
+# Diminutives: groepje, gesprekje, praatje, bloemetje.
+_DIMINUTIVE_SUFFIXES = ("etje", "tje", "pje", "je")
+MIN_BASE = 4
+
+
+def _infinitives(stem: str) -> Iterator[str]:
+    """The infinitives a verb stem may have: train -> trainen, zet -> zetten,
+    evalueer -> evalueren."""
+    yield stem + "en"
+    if len(stem) >= 3 and stem[-1] not in _VOWELS:
+        if stem[-2] == stem[-3] and stem[-2] in _VOWELS:
+            yield stem[:-2] + stem[-1] + "en"  # a long vowel is written once: evalueren
+        elif stem[-2] in _VOWELS and stem[-3] not in _VOWELS:
+            yield stem + stem[-1] + "en"  # a short vowel doubles the consonant: zetten
+
+
+def _adjectives(base: str) -> Iterator[str]:
+    """The base adjective of a comparative's stem: sterk, snel(l), gro(o)t."""
+    yield base
+    if len(base) >= 3 and base[-1] == base[-2] and base[-1] not in _VOWELS:
+        yield base[:-1]  # sneller -> snel
+    open_syllable = len(base) >= 3 and base[-2] in _VOWELS and base[-3] not in _VOWELS
+    if open_syllable and base[-1] not in _VOWELS:
+        yield base[:-2] + base[-2] * 2 + base[-1]  # groter -> groot
+
+
+def base_forms(word: str) -> Iterator[str]:
+    """The base words an inflected Dutch word may come from, most likely first: the
+    adjective of a comparative or superlative, the noun of a diminutive, the infinitive of a
+    past participle (separable ones too). Candidates only: the caller keeps the first one
+    its vocabulary knows.
+
+    >>> list(base_forms("weerbaarder"))[:2]
+    ['weerbaar', 'weerbaard']
+    >>> "opzetten" in base_forms("opgezet")
+    True
+    """
+    if not word.isalpha():
+        return
+    for suffix in _DEGREE_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_BASE:
+            yield from _adjectives(word[: -len(suffix)])
+    for suffix in _DIMINUTIVE_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_BASE:
+            yield word[: -len(suffix)]
+    particle = next((p for p in _PARTICLES if word.startswith(p + "ge")), "")
+    rest = word[len(particle) :]
+    if rest.startswith("ge") and rest[-1] in "dt" and len(rest) >= 5:
+        # ge + stem + d/t (getraind), or ge + a stem that ends in d/t itself (gezet).
+        for stem in (rest[2:-1], rest[2:]):
+            for infinitive in _infinitives(stem):
+                yield particle + infinitive
+    if word.endswith(("d", "t")) and not rest.startswith("ge") and len(word) > MIN_BASE:
+        yield from _infinitives(word[:-1])  # a participle without ge-: betaald, herkend
 
 
 class Stemmer:

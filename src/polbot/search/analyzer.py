@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from polbot.search.analysis import (
     Stemmer,
     Token,
+    base_forms,
     correct,
     decompound,
     expand_abbreviations,
@@ -31,6 +32,7 @@ from polbot.search.lexicon import (
     SpellingCorrector,
     common_words,
     dutch,
+    word_frequencies,
 )
 
 DEFAULT_STEMMER = "dutch_porter"
@@ -39,6 +41,11 @@ CACHE_SIZE = 50_000
 # An unknown word this long that begins a vocabulary compound stands in for it ("vroeg" for
 # "vroegtijdige"); shorter ones begin too many unrelated words ("weer", "weerbaarheid").
 MIN_PREFIX = 5
+# A compound's parts stand in for it at this weight. A compound that is itself a common
+# Dutch word the handbook does not use means something of its own ("gemeentehuis" is no
+# "gemeente", "parkeerkaart" no "kaart"): its parts say less.
+COMPOUND_WEIGHT = 0.6
+COMMON_COMPOUND_WEIGHT = 0.6
 
 
 def words(
@@ -114,6 +121,11 @@ class Analyzer:
             return None
         if len(word) >= 5 and word in common_words():
             return None  # a real Dutch word the handbook does not use: not a typo
+        # A rare inflection the stemmer leaves apart ("weerbaarder") is its base word; a
+        # common word is a word of its own ("gedicht" is not "dichten").
+        for form in base_forms(word):
+            if self.known(form):
+                return form
         # A rare word near a vocabulary word is a typo ("risicoanalise"); one that is not
         # may still be a compound of known parts, which decompounding finds next.
         return self._corrector(word)
@@ -131,6 +143,10 @@ class Analyzer:
                 others = tuple((max(o, key=len),) for o in members if o != member)
                 table[member] = tuple(dict.fromkeys(table.get(member, ()) + others))
         return table
+
+    def question_words(self, text: str) -> Iterator[Token]:
+        """The folded words of a question, at the positions :meth:`question` gives them."""
+        return words(text, self._stopwords, self._weak)
 
     def page(self, text: str) -> Iterator[Token]:
         """The terms of a page's text."""
@@ -160,8 +176,11 @@ class Analyzer:
         found = self._question_cache.get(word)
         if found is None:
             tokens = expand_abbreviations([Token(word, 0)], self._abbreviations)
-            tokens = correct(tokens, self._correction)
-            found = tuple(stem(decompound(tokens, self._question_split), self.stemmer, {}))
+            tokens = list(correct(tokens, self._correction))
+            common = tokens[0].text in word_frequencies() and not self.known(tokens[0].text)
+            weight = COMMON_COMPOUND_WEIGHT if common else COMPOUND_WEIGHT
+            tokens = decompound(tokens, self._question_split, weight)
+            found = tuple(stem(tokens, self.stemmer, {}))
             self._remember(self._question_cache, word, found)
         return found
 

@@ -28,6 +28,7 @@ from polbot.knowledge.model import KnowledgeBase, Page
 from polbot.search.analysis import WEAK_WEIGHT, Token
 from polbot.search.analyzer import DEFAULT_STEMMER, Analyzer
 from polbot.search.index import FieldSpec, Index, Position
+from polbot.search.lexicon import informativeness
 from polbot.search.result import Candidate, SearchResult
 from polbot.search.smalltalk import SmalltalkMatcher
 
@@ -61,8 +62,15 @@ class Tuning:
     example_smoothing: float = 0.5
     # Below this confidence the handbook has no answer.
     answer_threshold: float = 0.2
-    # Below this share of IDF mass known to the handbook, the question is out of scope.
+    # Below this share of the question's informative words known to the handbook, the
+    # question is out of scope.
     min_known_share: float = 0.5
+    # How informative a word is, from its general Dutch frequency (Zipf scale): fully at or
+    # below rare_zipf, down to min_informativeness at common_zipf. It weighs the words in
+    # the known share, and the mass of a word the handbook does not know.
+    rare_zipf: float = 3.0
+    common_zipf: float = 5.5
+    min_informativeness: float = 0.1
     # An answer under this confidence, or this close to the second page, is doubtful.
     sure_threshold: float = 0.3
     min_margin: float = 0.18
@@ -176,9 +184,10 @@ class Engine:
         return SearchResult(text, "answer", candidates[0].id, top, candidates, None, doubtful)
 
     def _query(self, text: str) -> _Query:
+        text = text[:MAX_QUESTION_CHARS]
         grouped: dict[int, dict[str, float]] = {}
         primary: dict[int, tuple[str, float]] = {}
-        for token in self.analyzer.question(text[:MAX_QUESTION_CHARS]):
+        for token in self.analyzer.question(text):
             if token.pos not in grouped:
                 if len(grouped) == MAX_POSITIONS:
                     break
@@ -186,15 +195,25 @@ class Engine:
                 primary[token.pos] = (token.text, token.weight)
             terms = grouped[token.pos]
             terms[token.text] = max(terms.get(token.text, 0.0), token.weight)
+        surface: dict[int, str] = {}
+        for token in self.analyzer.question_words(text):
+            surface.setdefault(token.pos, token.text)
+        tuning = self.tuning
         index = self.index
-        positions, masses, known, scored = [], [], [], []
-        content = 0.0
+        positions, masses, scored = [], [], []
+        known = informative = content = 0.0
         for pos, terms in grouped.items():
             word, weight = primary[pos]
+            info = informativeness(
+                surface.get(pos, word),
+                tuning.rare_zipf,
+                tuning.common_zipf,
+                tuning.min_informativeness,
+            )
             # A position weighs its word's IDF times the word's own weight (a question
             # word or a correction weighs less); how well it is known is the best weight
             # relative to that of its known terms (a compound of which only a part is known
-            # is partly known).
+            # is partly known). A word no page has weighs by how informative it is.
             if index.knows(word):
                 mass, knownness = weight * index.idf(word), 1.0
             else:
@@ -203,15 +222,16 @@ class Engine:
                     mass = weight * max(i for i, _ in known_alts)
                     knownness = max(w for _, w in known_alts) / weight
                 else:
-                    mass, knownness = weight * index.unknown_idf, 0.0
+                    mass, knownness = weight * index.unknown_idf * info, 0.0
             positions.append(tuple(terms.items()))
             values = ((t, min(mass, w * index.idf(t))) for t, w in terms.items() if index.knows(t))
             scored.append(tuple(sorted(values, key=lambda item: -item[1])))
             masses.append(mass)
-            known.append(mass * knownness)
+            informative += weight * info
+            known += weight * info * knownness
             content += mass if weight > WEAK_WEIGHT else 0.0
         total = sum(masses)
-        share = sum(known) / total if total else 0.0
+        share = known / informative if informative else 0.0
         return _Query(tuple(positions), tuple(masses), tuple(scored), total, share, content)
 
     def _relevance(self, query: _Query, doc: int, bm25: float) -> float:

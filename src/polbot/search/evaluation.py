@@ -148,18 +148,18 @@ def _score(report: Report, case: EvalCase, result: SearchResult) -> bool:
     return first in case.expect
 
 
-def without_question(kb: KnowledgeBase, page_id: str, number: int) -> KnowledgeBase:
-    """The knowledge base with one example question of one page left out."""
-    pages = []
-    for page in kb.pages:
-        if page.id == page_id:
-            questions = page.questions[:number] + page.questions[number + 1 :]
-            page = page.model_copy(update={"questions": questions})
-        pages.append(page)
+def without_questions(kb: KnowledgeBase, number: int) -> KnowledgeBase:
+    """The knowledge base with example question ``number`` of every page left out."""
+    pages = tuple(
+        page.model_copy(
+            update={"questions": page.questions[:number] + page.questions[number + 1 :]}
+        )
+        for page in kb.pages
+    )
     return KnowledgeBase(
         home=kb.home,
         themes=kb.themes,
-        pages=tuple(pages),
+        pages=pages,
         synonyms=kb.synonyms,
         abbreviations=kb.abbreviations,
         smalltalk=kb.smalltalk,
@@ -174,14 +174,17 @@ def leave_one_out(
 
     The example questions are the knowledge base's own paraphrases, so this measures how
     the engine generalises to wording it has not seen, on far more questions than an
-    evaluation file holds. One engine is built per question.
+    evaluation file holds. Round ``n`` leaves out question ``n`` of every page at once, so
+    one engine serves a question of each page (every page keeps all its other questions).
     """
     report = Report()
-    for page in kb.pages:
-        for number, question in enumerate(page.questions):
-            engine = make_engine(without_question(kb, page.id, number))
-            case = EvalCase(question, (page.id,))
-            result = engine.search(question)
-            if not _score(report, case, result):
-                report.misses.append(Miss(case, result))
+    rounds = max((len(page.questions) for page in kb.pages), default=0)
+    for number in range(rounds):
+        engine = make_engine(without_questions(kb, number))
+        for page in kb.pages:
+            if number < len(page.questions):
+                case = EvalCase(page.questions[number], (page.id,))
+                result = engine.search(case.question)
+                if not _score(report, case, result):
+                    report.misses.append(Miss(case, result))
     return report

@@ -46,9 +46,35 @@ def dutch() -> DutchData:
 
 
 @lru_cache(maxsize=1)
+def word_frequencies() -> dict[str, float]:
+    """General Dutch word frequencies on the Zipf scale (log10 of occurrences per billion
+    words: 7 for "de", 3 for "polarisatie"); a word not listed is rarer than about 2.4."""
+    frequencies: dict[str, float] = {}
+    for line in _data_lines("word-frequencies-nl.txt"):
+        zipf, *words = line.split()
+        frequencies.update(dict.fromkeys(words, float(zipf)))
+    return frequencies
+
+
+@lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
     """Frequent Dutch words of five letters or more: real words, never typos to correct."""
-    return frozenset(_data_lines("common-nl.txt"))
+    return frozenset(word for word in word_frequencies() if len(word) >= 5)
+
+
+def informativeness(word: str, rare: float, common: float, floor: float) -> float:
+    """How much a word says about what a question is about, from how common it is in
+    Dutch: 1 for a word at most ``rare`` on the Zipf scale (or not listed: rare, a name or a
+    typo), falling linearly to ``floor`` for a word at least ``common``.
+
+    >>> [round(informativeness(w, 3.0, 6.0, 0.1), 2) for w in ("uittreksel", "vandaag")]
+    [1.0, 0.19]
+    """
+    zipf = word_frequencies().get(word)
+    if zipf is None or zipf <= rare:
+        return 1.0
+    share = min(1.0, (zipf - rare) / (common - rare))
+    return 1.0 - share * (1.0 - floor)
 
 
 # Compound parts shorter than this are too likely to match by accident ("pol" in

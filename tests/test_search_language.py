@@ -1,0 +1,119 @@
+"""General Dutch knowledge of the search engine: word frequencies, how informative a word
+is, and the base words of inflections the stemmer leaves apart."""
+
+from __future__ import annotations
+
+import pytest
+
+from polbot.search.analysis import base_forms
+from polbot.search.analyzer import Analyzer
+from polbot.search.lexicon import common_words, informativeness, word_frequencies
+
+
+def texts(tokens) -> list[str]:
+    return [t.text for t in tokens]
+
+
+@pytest.mark.parametrize(
+    ("common", "rarer"),
+    [
+        ("de", "gemeente"),
+        ("gemeente", "polarisatie"),
+        ("vandaag", "rijbewijs"),
+        ("eigenlijk", "uittreksel"),
+        ("maken", "signalering"),
+    ],
+)
+def test_word_frequencies_rank_everyday_dutch_above_rarer_words(common, rarer) -> None:
+    frequencies = word_frequencies()
+    assert frequencies[common] > frequencies[rarer]
+
+
+def test_word_frequencies_are_folded_zipf_values() -> None:
+    frequencies = word_frequencies()
+    assert len(frequencies) > 50_000
+    assert all(0 < zipf < 8 for zipf in frequencies.values())
+    assert "financiele" in frequencies  # accents folded, as the analysis chain does
+    assert "financiële" not in frequencies
+
+
+@pytest.mark.parametrize("word", ["afspraak", "uittreksel", "parkeren", "inspraak"])
+def test_common_words_are_listed_words_of_five_letters_or_more(word) -> None:
+    assert word in common_words()
+    assert not any(len(w) < 5 for w in list(common_words())[:1000])
+
+
+@pytest.mark.parametrize(
+    ("vague", "telling"),
+    [
+        ("eigenlijk", "rijbewijs"),
+        ("vandaag", "bibliotheek"),
+        ("maken", "uittreksel"),
+        ("precies", "parkeervergunning"),
+        ("slecht", "grofvuil"),
+    ],
+)
+def test_a_more_common_word_is_less_informative(vague, telling) -> None:
+    def info(word: str) -> float:
+        return informativeness(word, 3.0, 5.5, 0.1)
+
+    assert info(vague) < info(telling)
+
+
+@pytest.mark.parametrize("word", ["qwerty", "asdfgh", "weerbaarder", "zzzzz"])
+def test_an_unlisted_word_is_fully_informative(word) -> None:
+    assert informativeness(word, 3.0, 5.5, 0.1) == 1.0
+
+
+def test_informativeness_has_its_floor_for_the_most_common_words() -> None:
+    assert informativeness("de", 3.0, 5.5, 0.1) == pytest.approx(0.1)
+
+
+@pytest.mark.parametrize(
+    ("word", "base"),
+    [
+        ("weerbaarder", "weerbaar"),  # comparative
+        ("sterkere", "sterk"),
+        ("sneller", "snel"),  # doubled consonant
+        ("groter", "groot"),  # long vowel written once
+        ("kleinste", "klein"),  # superlative
+        ("duidelijkst", "duidelijk"),
+        ("groepje", "groep"),  # diminutives
+        ("gesprekje", "gesprek"),
+        ("getraind", "trainen"),  # past participles
+        ("geevalueerd", "evalueren"),
+        ("georganiseerd", "organiseren"),
+        ("opgezet", "opzetten"),  # separable verbs
+        ("aangepakt", "aanpakken"),
+        ("ingezet", "inzetten"),
+        ("herkend", "herkennen"),  # participle without ge-
+        ("betaald", "betalen"),
+    ],
+)
+def test_base_forms_include_the_base_word(word: str, base: str) -> None:
+    assert base in base_forms(word)
+
+
+@pytest.mark.parametrize("word", ["5g-masten", "info@var.nl", "rol", "2024"])
+def test_base_forms_leave_short_words_and_non_words_alone(word: str) -> None:
+    assert list(base_forms(word)) == []
+
+
+SNIPPETS = ["Maak jongeren weerbaar.", "Zet een netwerk op en evalueer de aanpak."]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("weerbaarder", ["weerbar"]),
+        ("netwerkje", ["netwerk"]),
+    ],
+)
+def test_a_rare_inflection_is_analysed_as_its_known_base_word(question, expected) -> None:
+    assert texts(Analyzer(SNIPPETS).question(question)) == expected
+
+
+def test_a_common_word_is_not_taken_for_an_inflection() -> None:
+    # "gedicht" looks like a participle of "dichten", but it is a word of its own.
+    analyzer = Analyzer(["De deur is dicht."])
+    assert texts(analyzer.question("gedicht")) == ["gedicht"]
