@@ -7,7 +7,7 @@ import pytest
 
 from polbot.search.analysis import base_forms
 from polbot.search.analyzer import Analyzer
-from polbot.search.lexicon import common_words, informativeness, word_frequencies
+from polbot.search.lexicon import informativeness, is_common_word, word_frequencies
 
 
 def texts(tokens) -> list[str]:
@@ -38,9 +38,13 @@ def test_word_frequencies_are_folded_zipf_values() -> None:
 
 
 @pytest.mark.parametrize("word", ["afspraak", "uittreksel", "parkeren", "inspraak"])
-def test_common_words_are_listed_words_of_five_letters_or_more(word) -> None:
-    assert word in common_words()
-    assert not any(len(w) < 5 for w in list(common_words())[:1000])
+def test_listed_words_of_five_letters_or_more_are_common_words(word) -> None:
+    assert is_common_word(word)
+
+
+@pytest.mark.parametrize("word", ["wijk", "rol", "traningen", "polarizatie", "qwerty"])
+def test_short_and_unlisted_words_are_not_common_words(word) -> None:
+    assert not is_common_word(word)
 
 
 @pytest.mark.parametrize(

@@ -30,8 +30,8 @@ from polbot.search.analysis import (
 from polbot.search.lexicon import (
     Decompounder,
     SpellingCorrector,
-    common_words,
     dutch,
+    is_common_word,
     word_frequencies,
 )
 
@@ -119,7 +119,7 @@ class Analyzer:
     def _correction(self, word: str) -> str | None:
         if self.known(word) or word in self._abbreviations:
             return None
-        if len(word) >= 5 and word in common_words():
+        if is_common_word(word):
             return None  # a real Dutch word the handbook does not use: not a typo
         # A rare inflection the stemmer leaves apart ("weerbaarder") is its base word; a
         # common word is a word of its own ("gedicht" is not "dichten").

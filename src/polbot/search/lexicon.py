@@ -56,10 +56,10 @@ def word_frequencies() -> dict[str, float]:
     return frequencies
 
 
-@lru_cache(maxsize=1)
-def common_words() -> frozenset[str]:
-    """Frequent Dutch words of five letters or more: real words, never typos to correct."""
-    return frozenset(word for word in word_frequencies() if len(word) >= 5)
+def is_common_word(word: str) -> bool:
+    """Whether a word is a frequent Dutch word of five letters or more: a real word, never a
+    typo to correct (shorter words are never corrected anyway)."""
+    return len(word) >= 5 and word in word_frequencies()
 
 
 def informativeness(word: str, rare: float, common: float, floor: float) -> float:
