@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from polbot.search.analysis import base_forms
+from polbot.search.analysis import Stemmer, base_forms
 from polbot.search.analyzer import Analyzer
 from polbot.search.lexicon import informativeness, is_common_word, word_frequencies
 
@@ -121,3 +121,18 @@ def test_a_common_word_is_not_taken_for_an_inflection() -> None:
     # "gedicht" looks like a participle of "dichten", but it is a word of its own.
     analyzer = Analyzer(["De deur is dicht."])
     assert texts(analyzer.question("gedicht")) == ["gedicht"]
+
+
+@pytest.mark.parametrize(
+    ("plural", "singular"),
+    [
+        ("cursussen", "cursus"),
+        ("gemeenschappen", "gemeenschap"),
+        ("bellen", "bel"),
+        ("ballen", "bal"),
+        ("pakken", "pak"),
+    ],
+)
+def test_stemmer_undoubles_a_spelling_consonant(plural: str, singular: str) -> None:
+    stemmer = Stemmer("dutch_porter", {})
+    assert stemmer(plural) == stemmer(singular)

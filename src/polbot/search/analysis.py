@@ -227,9 +227,15 @@ class Stemmer:
     An override maps a word to the base word it belongs with ("getraind" -> "trainen"); the
     base word is stemmed in turn, so an override always lands on the stem its family has.
 
+    A stem that ends in a doubled consonant is undoubled: Dutch doubles a consonant after a
+    short vowel only in spelling (gemeenschap, gemeenschappen), and the Porter stemmer
+    undoubles only some consonants, so without this a plural would miss its singular.
+
     >>> stemmer = Stemmer("dutch_porter", {"getraind": "trainen"})
     >>> stemmer("getraind"), stemmer("trainen")
     ('train', 'train')
+    >>> stemmer("cursussen") == stemmer("cursus")
+    True
     """
 
     def __init__(self, algorithm: str, overrides: Mapping[str, str]) -> None:
@@ -243,6 +249,8 @@ class Stemmer:
             base = self._overrides.get(word, word)
             # Numbers, e-mail addresses and hyphenated words are kept whole.
             stemmed = base if not base.isalpha() else self._stemmer.stemWord(base)
+            if len(stemmed) >= 4 and stemmed[-1] == stemmed[-2] and stemmed[-1] not in _VOWELS:
+                stemmed = stemmed[:-1]
             if len(self._cache) < 100_000:
                 self._cache[word] = stemmed
         return stemmed
