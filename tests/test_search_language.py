@@ -92,6 +92,8 @@ def test_informativeness_has_its_floor_for_the_most_common_words() -> None:
         ("ingezet", "inzetten"),
         ("herkend", "herkennen"),  # participle without ge-
         ("betaald", "betalen"),
+        ("moskeeen", "moskee"),  # plurals in -en after a vowel (moskeeën, theorieën)
+        ("theorieen", "theorie"),
     ],
 )
 def test_base_forms_include_the_base_word(word: str, base: str) -> None:

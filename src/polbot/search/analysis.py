@@ -204,6 +204,8 @@ def base_forms(word: str) -> Iterator[str]:
     """
     if not word.isalpha():
         return
+    if word.endswith(("eeen", "ieen")):
+        yield word[:-2]  # a plural with a diaeresis, folded: moskeeen, theorieen
     for suffix in _DEGREE_SUFFIXES:
         if word.endswith(suffix) and len(word) - len(suffix) >= MIN_BASE:
             yield from _adjectives(word[: -len(suffix)])
@@ -219,6 +221,28 @@ def base_forms(word: str) -> Iterator[str]:
                 yield particle + infinitive
     if word.endswith(("d", "t")) and not rest.startswith("ge") and len(word) > MIN_BASE:
         yield from _infinitives(word[:-1])  # a participle without ge-: betaald, herkend
+
+
+def inflections(word: str) -> Iterator[str]:
+    """Other forms of the same word: the verb, plural and adjective endings added to or
+    taken off it, and its :func:`base_forms`. Candidates only, for looking a rare form up.
+
+    >>> sorted(set(inflections("uitkom")) & {"uitkomen", "uitkomt"})
+    ['uitkomen', 'uitkomt']
+    >>> "betekenis" in inflections("betekenissen")
+    True
+    """
+    if not word.isalpha() or len(word) < MIN_BASE:
+        return
+    yield from (word + ending for ending in ("en", "e", "t", "s", "n"))
+    if word.endswith("en") and len(word) - 2 >= MIN_BASE:
+        stem = word[:-2]
+        yield stem
+        if stem[-1] == stem[-2] and stem[-1] not in _VOWELS:
+            yield stem[:-1]  # cursussen -> cursus
+    if word[-1] in "est" and len(word) > MIN_BASE:
+        yield word[:-1]
+    yield from base_forms(word)
 
 
 class Stemmer:

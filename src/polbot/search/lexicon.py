@@ -16,6 +16,8 @@ from importlib import resources
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
+from polbot.search.analysis import inflections
+
 
 def _data_lines(name: str) -> list[str]:
     text = resources.files("polbot.search").joinpath("data", name).read_text("utf-8")
@@ -62,15 +64,24 @@ def is_common_word(word: str) -> bool:
     return len(word) >= 5 and word in word_frequencies()
 
 
+def family_frequency(word: str) -> float | None:
+    """How common a word's family is (Zipf scale): the word's own frequency, or for a word
+    not listed (a rarer inflection such as "uitkom") that of its most frequent other form;
+    ``None`` when no form is listed (a rare word, a name or a typo)."""
+    frequencies = word_frequencies()
+    found = [frequencies[form] for form in (word, *inflections(word)) if form in frequencies]
+    return max(found, default=None)
+
+
 def informativeness(word: str, rare: float, common: float, floor: float) -> float:
-    """How much a word says about what a question is about, from how common it is in
+    """How much a word says about what a question is about, from how common its family is in
     Dutch: 1 for a word at most ``rare`` on the Zipf scale (or not listed: rare, a name or a
     typo), falling linearly to ``floor`` for a word at least ``common``.
 
     >>> [round(informativeness(w, 3.0, 6.0, 0.1), 2) for w in ("uittreksel", "vandaag")]
     [1.0, 0.19]
     """
-    zipf = word_frequencies().get(word)
+    zipf = family_frequency(word)
     if zipf is None or zipf <= rare:
         return 1.0
     share = min(1.0, (zipf - rare) / (common - rare))
