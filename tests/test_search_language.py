@@ -138,3 +138,11 @@ def test_a_common_word_is_not_taken_for_an_inflection() -> None:
 def test_stemmer_undoubles_a_spelling_consonant(plural: str, singular: str) -> None:
     stemmer = Stemmer("dutch_porter", {})
     assert stemmer(plural) == stemmer(singular)
+
+
+def test_parts_of_a_common_word_the_handbook_lacks_weigh_less() -> None:
+    # "gemeentehuis" is a Dutch word of its own; "gemeentenetwerk" is only its parts.
+    analyzer = Analyzer(["Het netwerk van de gemeente."])
+    [common_part] = [t for t in analyzer.question("gemeentehuis") if t.text == "gemeent"]
+    [rare_part] = [t for t in analyzer.question("gemeentenetwerk") if t.text == "gemeent"]
+    assert common_part.weight < rare_part.weight

@@ -45,7 +45,7 @@ MIN_PREFIX = 5
 # Dutch word the handbook does not use means something of its own ("gemeentehuis" is no
 # "gemeente", "parkeerkaart" no "kaart"): its parts say less.
 COMPOUND_WEIGHT = 0.6
-COMMON_COMPOUND_WEIGHT = 0.6
+COMMON_COMPOUND_WEIGHT = 0.3
 
 
 def words(
@@ -177,12 +177,17 @@ class Analyzer:
         if found is None:
             tokens = expand_abbreviations([Token(word, 0)], self._abbreviations)
             tokens = list(correct(tokens, self._correction))
-            common = tokens[0].text in word_frequencies() and not self.known(tokens[0].text)
-            weight = COMMON_COMPOUND_WEIGHT if common else COMPOUND_WEIGHT
-            tokens = decompound(tokens, self._question_split, weight)
+            tokens = decompound(tokens, self._question_split, self._part_weight(tokens[0].text))
             found = tuple(stem(tokens, self.stemmer, {}))
             self._remember(self._question_cache, word, found)
         return found
+
+    def _part_weight(self, word: str) -> float:
+        """The weight of a question word's compound parts: lower for a common Dutch word
+        the handbook lacks ("gemeentehuis" is no "gemeente")."""
+        if word in word_frequencies() and not self.known(word):
+            return COMMON_COMPOUND_WEIGHT
+        return COMPOUND_WEIGHT
 
     @staticmethod
     def _remember(cache: dict[str, Sequence[Token]], word: str, tokens: Sequence[Token]) -> None:

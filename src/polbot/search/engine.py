@@ -64,7 +64,7 @@ class Tuning:
     answer_threshold: float = 0.2
     # Below this share of the question's informative words known to the handbook, the
     # question is out of scope.
-    min_known_share: float = 0.5
+    min_known_share: float = 0.55
     # How informative a word is, from its general Dutch frequency (Zipf scale): fully at or
     # below rare_zipf, down to min_informativeness at common_zipf. It weighs the words in
     # the known share, and the mass of a word the handbook does not know.
