@@ -53,7 +53,7 @@ class Tuning:
     """The engine's weights and thresholds, measured on the dev and own held-out sets."""
 
     example_weight: float = 0.5
-    coverage_weight: float = 0.3
+    coverage_weight: float = 0.4
     bm25_weight: float = 0.2
     # The title names a page's topic: a question about that topic leans towards it.
     title_weight: float = 0.15
