@@ -295,7 +295,9 @@ def stem(
 
 
 def expand_synonyms(
-    tokens: Iterable[Token], groups: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]
+    tokens: Iterable[Token],
+    groups: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]],
+    longest: int | None = None,
 ) -> Iterator[Token]:
     """Add the other members of a synonym group wherever a member (one or more terms) occurs.
 
@@ -311,7 +313,8 @@ def expand_synonyms(
     """
     tokens = list(tokens)
     yield from tokens
-    longest = max((len(member) for member in groups), default=0)
+    if longest is None:  # the number of terms of the longest member; pass it to save time
+        longest = max((len(member) for member in groups), default=0)
     # The first token at each position is the word itself (perhaps corrected): members
     # match on those; expansions of a word do not chain into further synonyms.
     words = list({t.pos: t for t in reversed(tokens)}.values())[::-1]

@@ -94,6 +94,7 @@ class Analyzer:
         self._page_cache: dict[str, Sequence[Token]] = {}
         self._question_cache: dict[str, Sequence[Token]] = {}
         self._synonyms = self._synonym_table(synonyms)
+        self._longest_synonym = max((len(member) for member in self._synonyms), default=0)
 
     def _known_part(self, part: str) -> bool:
         # A compound's parts mostly appear in their base form ("signalering", "jongeren"),
@@ -144,17 +145,27 @@ class Analyzer:
                 table[member] = tuple(dict.fromkeys(table.get(member, ()) + others))
         return table
 
-    def question_words(self, text: str) -> Iterator[Token]:
-        """The folded words of a question, at the positions :meth:`question` gives them."""
-        return words(text, self._stopwords, self._weak)
-
     def page(self, text: str) -> Iterator[Token]:
         """The terms of a page's text."""
         return self._expand(text, self._page_word)
 
     def question(self, text: str) -> Iterator[Token]:
         """The terms of a question, with corrections, compound parts and synonyms."""
-        return expand_synonyms(self._expand(text, self._question_word), self._synonyms)
+        return iter(self.question_terms(text)[0])
+
+    def question_terms(self, text: str) -> tuple[list[Token], dict[int, str]]:
+        """The terms of a question (as :meth:`question`), and the folded word at each
+        position, as the user typed it."""
+        typed: dict[int, str] = {}
+
+        def terms() -> Iterator[Token]:
+            for token in words(text, self._stopwords, self._weak):
+                typed.setdefault(token.pos, token.text)
+                for term in self._question_word(token.text):
+                    yield Token(term.text, token.pos, token.weight * term.weight)
+
+        expanded = list(expand_synonyms(terms(), self._synonyms, self._longest_synonym))
+        return expanded, typed
 
     def _expand(self, text: str, chain: Callable[[str], Sequence[Token]]) -> Iterator[Token]:
         for token in words(text, self._stopwords, self._weak):

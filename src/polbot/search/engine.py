@@ -187,7 +187,8 @@ class Engine:
         text = text[:MAX_QUESTION_CHARS]
         grouped: dict[int, dict[str, float]] = {}
         primary: dict[int, tuple[str, float]] = {}
-        for token in self.analyzer.question(text):
+        tokens, surface = self.analyzer.question_terms(text)
+        for token in tokens:
             if token.pos not in grouped:
                 if len(grouped) == MAX_POSITIONS:
                     break
@@ -195,9 +196,6 @@ class Engine:
                 primary[token.pos] = (token.text, token.weight)
             terms = grouped[token.pos]
             terms[token.text] = max(terms.get(token.text, 0.0), token.weight)
-        surface: dict[int, str] = {}
-        for token in self.analyzer.question_words(text):
-            surface.setdefault(token.pos, token.text)
         tuning = self.tuning
         index = self.index
         positions, masses, scored = [], [], []

@@ -64,6 +64,7 @@ def is_common_word(word: str) -> bool:
     return len(word) >= 5 and word in word_frequencies()
 
 
+@lru_cache(maxsize=65_536)
 def family_frequency(word: str) -> float | None:
     """How common a word's family is (Zipf scale): the word's own frequency, or for a word
     not listed (a rarer inflection such as "uitkom") that of its most frequent other form;
