@@ -39,7 +39,7 @@ _TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+(?:[-'’]\w+)*")
 _UNDERSCORES = re.compile(r"_+")
 # A synonym counts for less than the word itself: "inspraak" should find the page that
 # says "inspraak" before the one that says "participatie".
-SYNONYM_WEIGHT = 0.6
+SYNONYM_WEIGHT = 0.7
 # A question word ("wie", "hoe") weighs this much next to a topic word.
 WEAK_WEIGHT = 0.3
 # A token longer than any Dutch word is noise (a pasted hash, a key); drop it early.
