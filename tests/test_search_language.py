@@ -146,3 +146,21 @@ def test_parts_of_a_common_word_the_handbook_lacks_weigh_less() -> None:
     [common_part] = [t for t in analyzer.question("gemeentehuis") if t.text == "gemeent"]
     [rare_part] = [t for t in analyzer.question("gemeentenetwerk") if t.text == "gemeent"]
     assert common_part.weight < rare_part.weight
+
+
+@pytest.mark.parametrize("typo", ["egenlijk", "eigenlik", "allemal", "zouen"])
+def test_a_misspelt_stop_word_is_dropped(typo: str) -> None:
+    analyzer = Analyzer(["Evalueer de aanpak van polarisatie."])
+    assert texts(analyzer.question(f"aanpak {typo}")) == ["aanpak"]
+
+
+@pytest.mark.parametrize(
+    ("typo", "family"),
+    [
+        ("coocrdinatie", "coordinatie"),  # the handbook says "coördinerende"
+        ("evaluatei", "evaluatie"),  # the handbook says "evalueren"
+    ],
+)
+def test_a_typo_of_another_form_of_a_handbook_word_is_corrected(typo: str, family: str) -> None:
+    analyzer = Analyzer(["De coördinerende rol: evalueren en bijsturen."])
+    assert texts(analyzer.question(typo)) == [analyzer.stemmer(family)]

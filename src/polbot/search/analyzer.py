@@ -90,6 +90,11 @@ class Analyzer:
         extra = [w for group in synonyms for member in group for w in member.split()]
         vocabulary = [w for w, _ in counts.most_common()]
         vocabulary += [fold_word(w) for w in (*extra, *self._abbreviations) if w.isalpha()]
+        # The other forms of the handbook's words that the stem overrides name ("evalueren",
+        # "coordinatie"), and, last, stop words: "egenlijk" is "eigenlijk", not a topic.
+        family = (w for pair in data.stem_overrides.items() for w in pair)
+        vocabulary += [w for w in family if self.stemmer(w) in self._stems]
+        vocabulary += sorted(self._stopwords)
         self._corrector = SpellingCorrector(vocabulary)
         self._page_cache: dict[str, Sequence[Token]] = {}
         self._question_cache: dict[str, Sequence[Token]] = {}
@@ -188,8 +193,13 @@ class Analyzer:
         if found is None:
             tokens = expand_abbreviations([Token(word, 0)], self._abbreviations)
             tokens = list(correct(tokens, self._correction))
-            tokens = decompound(tokens, self._question_split, self._part_weight(tokens[0].text))
-            found = tuple(stem(tokens, self.stemmer, {}))
+            if tokens[0].text in self._stopwords:
+                found = ()  # a misspelt stop word
+            else:
+                weight = self._part_weight(tokens[0].text)
+                found = tuple(
+                    stem(decompound(tokens, self._question_split, weight), self.stemmer, {})
+                )
             self._remember(self._question_cache, word, found)
         return found
 
