@@ -7,7 +7,12 @@ import pytest
 
 from polbot.search.analysis import Stemmer, base_forms
 from polbot.search.analyzer import Analyzer
-from polbot.search.lexicon import informativeness, is_common_word, word_frequencies
+from polbot.search.lexicon import (
+    family_frequency,
+    informativeness,
+    is_common_word,
+    word_frequencies,
+)
 
 
 def texts(tokens) -> list[str]:
@@ -164,3 +169,22 @@ def test_a_misspelt_stop_word_is_dropped(typo: str) -> None:
 def test_a_typo_of_another_form_of_a_handbook_word_is_corrected(typo: str, family: str) -> None:
     analyzer = Analyzer(["De coördinerende rol: evalueren en bijsturen."])
     assert texts(analyzer.question(typo)) == [analyzer.stemmer(family)]
+
+
+@pytest.mark.parametrize(
+    ("typo", "word"),
+    [("roesultaten", "resultaten"), ("glemeentehuis", "gemeentehuis"), ("rijbewjis", "rijbewijs")],
+)
+def test_a_typo_of_a_common_word_is_as_common_as_that_word(typo: str, word: str) -> None:
+    assert typo not in word_frequencies()
+    assert family_frequency(typo) == word_frequencies()[word]
+
+
+@pytest.mark.parametrize(("form", "word"), [("uitkom", "uitkomen"), ("cursussen", "cursus")])
+def test_a_word_is_as_common_as_its_most_common_form(form: str, word: str) -> None:
+    assert family_frequency(form) >= word_frequencies()[word]
+
+
+@pytest.mark.parametrize("word", ["qwerty", "asdfgh", "zxcvbnm"])
+def test_garbage_has_no_frequency(word: str) -> None:
+    assert family_frequency(word) is None

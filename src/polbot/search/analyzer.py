@@ -98,6 +98,7 @@ class Analyzer:
         self._corrector = SpellingCorrector(vocabulary)
         self._page_cache: dict[str, Sequence[Token]] = {}
         self._question_cache: dict[str, Sequence[Token]] = {}
+        self._corrected: dict[str, str] = {}  # question word -> its typo correction
         self._synonyms = self._synonym_table(synonyms)
         self._longest_synonym = max((len(member) for member in self._synonyms), default=0)
 
@@ -160,17 +161,18 @@ class Analyzer:
 
     def question_terms(self, text: str) -> tuple[list[Token], dict[int, str]]:
         """The terms of a question (as :meth:`question`), and the folded word at each
-        position, as the user typed it."""
-        typed: dict[int, str] = {}
+        position as the user meant it: as typed, or as corrected."""
+        meant: dict[int, str] = {}
 
         def terms() -> Iterator[Token]:
             for token in words(text, self._stopwords, self._weak):
-                typed.setdefault(token.pos, token.text)
-                for term in self._question_word(token.text):
+                found = self._question_word(token.text)
+                meant.setdefault(token.pos, self._corrected.get(token.text, token.text))
+                for term in found:
                     yield Token(term.text, token.pos, token.weight * term.weight)
 
         expanded = list(expand_synonyms(terms(), self._synonyms, self._longest_synonym))
-        return expanded, typed
+        return expanded, meant
 
     def _expand(self, text: str, chain: Callable[[str], Sequence[Token]]) -> Iterator[Token]:
         for token in words(text, self._stopwords, self._weak):
@@ -193,6 +195,8 @@ class Analyzer:
         if found is None:
             tokens = expand_abbreviations([Token(word, 0)], self._abbreviations)
             tokens = list(correct(tokens, self._correction))
+            if tokens[0].text != word and len(self._corrected) < CACHE_SIZE:
+                self._corrected[word] = tokens[0].text
             if tokens[0].text in self._stopwords:
                 found = ()  # a misspelt stop word
             else:

@@ -64,14 +64,30 @@ def is_common_word(word: str) -> bool:
     return len(word) >= 5 and word in word_frequencies()
 
 
+# A word not listed that is a typo of a word at least this common counts as that word;
+# the typos of rarer words matter little (a rare word is informative either way).
+TYPO_MIN_ZIPF = 3.5
+
+
 @lru_cache(maxsize=65_536)
 def family_frequency(word: str) -> float | None:
-    """How common a word's family is (Zipf scale): the word's own frequency, or for a word
-    not listed (a rarer inflection such as "uitkom") that of its most frequent other form;
-    ``None`` when no form is listed (a rare word, a name or a typo)."""
+    """How common a word's family is (Zipf scale): that of its most frequent form (the word
+    itself, or another inflection: "uitkom" is as common as "uitkomen"); for a word with no
+    listed form, that of the common word it is a typo of ("roesultaten"); ``None`` for a
+    rare word, a name or garbage."""
     frequencies = word_frequencies()
     found = [frequencies[form] for form in (word, *inflections(word)) if form in frequencies]
-    return max(found, default=None)
+    if found:
+        return max(found)
+    intended = _common_word_corrector()(word)
+    return None if intended is None else frequencies[intended]
+
+
+@lru_cache(maxsize=1)
+def _common_word_corrector() -> SpellingCorrector:
+    frequencies = word_frequencies()
+    common = sorted((w for w, z in frequencies.items() if z >= TYPO_MIN_ZIPF), key=frequencies.get)
+    return SpellingCorrector(reversed(common), same_start=True)
 
 
 def informativeness(word: str, rare: float, common: float, floor: float) -> float:
@@ -186,12 +202,17 @@ class SpellingCorrector:
     'trainingen'
     >>> SpellingCorrector(["rol"])("rel") is None
     True
+
+    With ``same_start`` only words with the same first letter are candidates: typos rarely
+    hit the first letter, and a large vocabulary is searched many times faster.
     """
 
-    def __init__(self, vocabulary: Iterable[str]) -> None:
-        self._by_length: dict[int, list[str]] = {}
+    def __init__(self, vocabulary: Iterable[str], *, same_start: bool = False) -> None:
+        self._same_start = same_start
+        self._by_length: dict[tuple[str, int], list[str]] = {}
         for word in dict.fromkeys(vocabulary):
-            self._by_length.setdefault(len(word), []).append(word)
+            key = (word[:1] if same_start else "", len(word))
+            self._by_length.setdefault(key, []).append(word)
         self._cache: dict[str, str | None] = {}
 
     def __call__(self, word: str) -> str | None:
@@ -206,9 +227,10 @@ class SpellingCorrector:
         limit = max_typo_distance(word)
         if not limit or not word.isalpha():
             return None
+        start = word[:1] if self._same_start else ""
         best: tuple[int, str] | None = None
         for length in range(len(word) - limit, len(word) + limit + 1):
-            choices = self._by_length.get(length)
+            choices = self._by_length.get((start, length))
             if not choices:
                 continue
             found = extractOne(word, choices, scorer=OSA.distance, score_cutoff=limit)
