@@ -5,16 +5,19 @@ held-out questions and leave-one-out over the knowledge base's example questions
 
 Leave-one-out asks each example question of an engine built without it (one engine per
 round of questions, ~1 s): it measures how the engine copes with wording it has not seen.
+"typos" asks the questions of dev, own, own2 and oos again with one typo (a letter
+swapped, dropped, added or replaced, never the first) in the longest word.
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 from pathlib import Path
 
 from polbot.knowledge import load_knowledge
 from polbot.search import Engine
-from polbot.search.evaluation import Report, evaluate, leave_one_out, load_cases
+from polbot.search.evaluation import EvalCase, Report, evaluate, leave_one_out, load_cases
 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = {
@@ -22,7 +25,34 @@ FILES = {
     "own": ROOT / "tests" / "data" / "heldout-own.yaml",
     "own2": ROOT / "tests" / "data" / "heldout-own2.yaml",
     "oos": ROOT / "tests" / "data" / "out-of-scope-own.yaml",
+    "own3": ROOT / "tests" / "data" / "heldout-own3.yaml",
 }
+
+
+def typo(word: str, rng: random.Random) -> str:
+    at = rng.randrange(1, len(word) - 1)
+    letter = rng.choice("abcdefghijklmnopqrstuvwxyz")
+    return rng.choice(
+        [
+            word[:at] + word[at + 1] + word[at] + word[at + 2 :],
+            word[:at] + word[at + 1 :],
+            word[:at] + letter + word[at:],
+            word[:at] + letter + word[at + 1 :],
+        ]
+    )
+
+
+def with_typos(cases: list[EvalCase], seed: int = 3) -> list[EvalCase]:
+    """The cases (not smalltalk) with one typo in the longest word of five letters or more."""
+    rng = random.Random(seed)
+    typoed = []
+    for case in cases:
+        words = case.question.split()
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        if case.expect != "smalltalk" and len(words[longest]) >= 5:
+            words[longest] = typo(words[longest], rng)
+            typoed.append(EvalCase(" ".join(words), case.expect))
+    return typoed
 
 
 def line(name: str, report: Report) -> str:
@@ -53,8 +83,12 @@ def main() -> None:
     kb = load_knowledge(args.kb)
     engine = Engine(kb)
     reports = {
-        name: evaluate(engine, load_cases(path)) for name, path in FILES.items() if path.exists()
+        name: evaluate(engine, load_cases(path))
+        for name, path in FILES.items()
+        if path.exists() and name != "own3"
     }
+    typoed = [c for n in ("dev", "own", "own2", "oos") if n in FILES for c in load_cases(FILES[n])]
+    reports["typos"] = evaluate(engine, with_typos(typoed))
     if not args.skip_loo:
         reports["loo"] = leave_one_out(kb)
     for name, report in reports.items():

@@ -188,3 +188,10 @@ def test_a_word_is_as_common_as_its_most_common_form(form: str, word: str) -> No
 @pytest.mark.parametrize("word", ["qwerty", "asdfgh", "zxcvbnm"])
 def test_garbage_has_no_frequency(word: str) -> None:
     assert family_frequency(word) is None
+
+
+def test_a_typo_nearer_to_a_common_word_is_not_taken_for_a_handbook_word() -> None:
+    # "vandazag" is one edit from "vandaag" and two from the handbook's "vandaan".
+    analyzer = Analyzer(["Waar komt die omschrijving vandaan?"])
+    assert texts(analyzer.question("vandazag")) == [analyzer.stemmer("vandaag")]
+    assert texts(analyzer.question("vandaaan")) == [analyzer.stemmer("vandaan")]

@@ -30,6 +30,7 @@ from polbot.search.analysis import (
 from polbot.search.lexicon import (
     Decompounder,
     SpellingCorrector,
+    common_word_corrector,
     dutch,
     is_common_word,
     word_frequencies,
@@ -133,9 +134,14 @@ class Analyzer:
         for form in base_forms(word):
             if self.known(form):
                 return form
-        # A rare word near a vocabulary word is a typo ("risicoanalise"); one that is not
-        # may still be a compound of known parts, which decompounding finds next.
-        return self._corrector(word)
+        # A rare word near a vocabulary word is a typo ("risicoanalise"), unless it is
+        # nearer to a common Dutch word ("vandazag" is "vandaag", not "vandaan"); one that
+        # is neither may still be a compound of known parts, which decompounding finds next.
+        handbook = self._corrector.nearest(word)
+        common = common_word_corrector().nearest(word)
+        if common is not None and (handbook is None or common[1] < handbook[1]):
+            return common[0]
+        return None if handbook is None else handbook[0]
 
     def _synonym_table(
         self, groups: Sequence[Sequence[str]]

@@ -79,12 +79,14 @@ def family_frequency(word: str) -> float | None:
     found = [frequencies[form] for form in (word, *inflections(word)) if form in frequencies]
     if found:
         return max(found)
-    intended = _common_word_corrector()(word)
+    intended = common_word_corrector()(word)
     return None if intended is None else frequencies[intended]
 
 
 @lru_cache(maxsize=1)
-def _common_word_corrector() -> SpellingCorrector:
+def common_word_corrector() -> SpellingCorrector:
+    """Corrects a typo to a common Dutch word (Zipf :data:`TYPO_MIN_ZIPF` and up) with the
+    same first letter."""
     frequencies = word_frequencies()
     common = sorted((w for w, z in frequencies.items() if z >= TYPO_MIN_ZIPF), key=frequencies.get)
     return SpellingCorrector(reversed(common), same_start=True)
@@ -213,17 +215,22 @@ class SpellingCorrector:
         for word in dict.fromkeys(vocabulary):
             key = (word[:1] if same_start else "", len(word))
             self._by_length.setdefault(key, []).append(word)
-        self._cache: dict[str, str | None] = {}
+        self._cache: dict[str, tuple[str, int] | None] = {}
 
     def __call__(self, word: str) -> str | None:
+        found = self.nearest(word)
+        return None if found is None else found[0]
+
+    def nearest(self, word: str) -> tuple[str, int] | None:
+        """The correction with its distance, or ``None``."""
         if word in self._cache:
             return self._cache[word]
-        fixed = self._nearest(word)
+        found = self._nearest(word)
         if len(self._cache) < 100_000:
-            self._cache[word] = fixed
-        return fixed
+            self._cache[word] = found
+        return found
 
-    def _nearest(self, word: str) -> str | None:
+    def _nearest(self, word: str) -> tuple[str, int] | None:
         limit = max_typo_distance(word)
         if not limit or not word.isalpha():
             return None
@@ -234,6 +241,6 @@ class SpellingCorrector:
             if not choices:
                 continue
             found = extractOne(word, choices, scorer=OSA.distance, score_cutoff=limit)
-            if found is not None and (best is None or found[1] < best[0]):
-                best = (found[1], found[0])
-        return None if best is None else best[1]
+            if found is not None and (best is None or found[1] < best[1]):
+                best = (found[0], found[1])
+        return best
