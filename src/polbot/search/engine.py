@@ -10,11 +10,14 @@ takes the best documents by BM25F, then scores each by three measures that each 
 - *coverage*: how much of the question's IDF mass the page's text holds at all;
 - *bm25*: the BM25F score over the question's IDF mass.
 
-The confidence is that relevance times the share of the question's IDF mass that the
-handbook knows at all: a question whose carrying words no page uses ("parkeervergunning",
-"paspoort") gets a low confidence however well its other words match. Words every page
-shares have almost no IDF, so a question of only such words carries little mass and cannot
-win by accident.
+The confidence is that relevance times the share of the question that the handbook knows
+at all, each word weighed by how informative it is in general Dutch (a rare word weighs
+fully, an everyday one little): a question whose carrying words no page uses
+("parkeervergunning", "uittreksel") gets a low confidence however well its other words
+match, while an everyday word the handbook happens not to use ("betekenis") hardly
+matters. A word no page has weighs by that informativeness in the relevance too. Words
+every page shares have almost no IDF, so a question of only such words carries little
+mass and cannot win by accident.
 """
 
 from __future__ import annotations
