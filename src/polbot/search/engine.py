@@ -71,6 +71,9 @@ class Tuning:
     # How informative a word is, from its general Dutch frequency (Zipf scale): fully at or
     # below rare_zipf, down to min_informativeness at common_zipf. It weighs the words in
     # the known share, and the mass of a word the handbook does not know.
+    # A word known through an alternative of at least this weight (a typo correction)
+    # counts as known; a weaker one (a synonym, a compound's part) as partly known.
+    known_at: float = 0.9
     rare_zipf: float = 3.0
     common_zipf: float = 5.5
     min_informativeness: float = 0.1
@@ -221,7 +224,7 @@ class Engine:
                 known_alts = [(index.idf(t), w) for t, w in terms.items() if index.knows(t)]
                 if known_alts:
                     mass = weight * max(i for i, _ in known_alts)
-                    knownness = max(w for _, w in known_alts) / weight
+                    knownness = min(1.0, max(w for _, w in known_alts) / weight / tuning.known_at)
                 else:
                     mass, knownness = weight * index.unknown_idf * info, 0.0
             positions.append(tuple(terms.items()))
