@@ -74,6 +74,10 @@ class Tuning:
     # A word known through an alternative of at least this weight (a typo correction)
     # counts as known; a weaker one (a synonym, a compound's part) as partly known.
     known_at: float = 0.9
+    # A known word's mass is its IDF among the pages times known_prior + (1 - known_prior)
+    # x its informativeness: with 19 pages the IDF alone is noisy, and an everyday word that
+    # one page happens to use ("betekent") should not outweigh the topic.
+    known_prior: float = 0.6
     rare_zipf: float = 3.0
     common_zipf: float = 5.5
     min_informativeness: float = 0.1
@@ -218,12 +222,13 @@ class Engine:
             # word or a correction weighs less); how well it is known is the best weight
             # relative to that of its known terms (a compound of which only a part is known
             # is partly known). A word no page has weighs by how informative it is.
+            prior = tuning.known_prior + (1.0 - tuning.known_prior) * info
             if index.knows(word):
-                mass, knownness = weight * index.idf(word), 1.0
+                mass, knownness = weight * index.idf(word) * prior, 1.0
             else:
                 known_alts = [(index.idf(t), w) for t, w in terms.items() if index.knows(t)]
                 if known_alts:
-                    mass = weight * max(i for i, _ in known_alts)
+                    mass = weight * max(i for i, _ in known_alts) * prior
                     knownness = min(1.0, max(w for _, w in known_alts) / weight / tuning.known_at)
                 else:
                     mass, knownness = weight * index.unknown_idf * info, 0.0
