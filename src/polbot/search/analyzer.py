@@ -138,6 +138,8 @@ class Analyzer:
         # nearer to a common Dutch word ("vandazag" is "vandaag", not "vandaan"); one that
         # is neither may still be a compound of known parts, which decompounding finds next.
         handbook = self._corrector.nearest(word)
+        if handbook is not None and handbook[1] <= 1:
+            return handbook[0]  # no common word is nearer: this one is not listed
         common = common_word_corrector().nearest(word)
         if common is not None and (handbook is None or common[1] < handbook[1]):
             return common[0]
