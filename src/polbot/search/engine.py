@@ -53,7 +53,8 @@ FIELDS = {
 
 @dataclass(frozen=True)
 class Tuning:
-    """The engine's weights and thresholds, measured on the dev and own held-out sets."""
+    """The engine's weights and thresholds, measured on the dev and own held-out sets and on
+    leave-one-out over the example questions (scripts/search_figures.py)."""
 
     example_weight: float = 0.5
     coverage_weight: float = 0.4
@@ -68,9 +69,6 @@ class Tuning:
     # Below this share of the question's informative words known to the handbook, the
     # question is out of scope.
     min_known_share: float = 0.55
-    # How informative a word is, from its general Dutch frequency (Zipf scale): fully at or
-    # below rare_zipf, down to min_informativeness at common_zipf. It weighs the words in
-    # the known share, and the mass of a word the handbook does not know.
     # A word known through an alternative of at least this weight (a typo correction)
     # counts as known; a weaker one (a synonym, a compound's part) as partly known.
     known_at: float = 0.9
@@ -78,6 +76,9 @@ class Tuning:
     # x its informativeness: with 19 pages the IDF alone is noisy, and an everyday word that
     # one page happens to use ("betekent") should not outweigh the topic.
     known_prior: float = 0.6
+    # How informative a word is, from its general Dutch frequency (Zipf scale): fully at or
+    # below rare_zipf, down to min_informativeness at common_zipf. It weighs the words in
+    # the known share, and the mass of a word the handbook does not know.
     rare_zipf: float = 3.0
     common_zipf: float = 5.5
     min_informativeness: float = 0.1
