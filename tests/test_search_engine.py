@@ -93,6 +93,31 @@ def test_smalltalk_comes_from_the_knowledge_base_examples(engine, message, inten
     assert (result.kind, result.smalltalk_id) == ("smalltalk", intent)
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["budget voor polarisatie", "signaleringsnetwerk opzetten", "training voor wijkagenten"],
+)
+@pytest.mark.parametrize(("vague", "telling"), [("vandaag", "uittreksel"), ("zeker", "rijbewijs")])
+def test_a_rare_unknown_word_lowers_the_confidence_more_than_an_everyday_one(
+    engine, question: str, vague: str, telling: str
+) -> None:
+    plain = engine.search(question)
+    with_vague = engine.search(f"{question} {vague}")
+    with_telling = engine.search(f"{question} {telling}")
+    assert with_vague.kind == "answer"
+    assert with_vague.page_id == plain.page_id
+    assert with_telling.score < with_vague.score
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["wat kost een uittreksel", "hoeveel kost een parkeervergunning", "gemeentehuis open"],
+)
+def test_a_handbook_word_beside_a_telling_unknown_one_is_not_enough(engine, question) -> None:
+    # "kost" and "gemeente" are handbook words, but the question is about something else.
+    assert engine.search(question).kind == "fallback"
+
+
 def test_a_greeting_with_a_question_is_answered_as_a_question(engine) -> None:
     result = engine.search("hallo, welke financiële middelen heb ik nodig?")
     assert (result.kind, result.page_id) == ("answer", "financiele-middelen")

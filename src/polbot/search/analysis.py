@@ -39,7 +39,7 @@ _TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+(?:[-'’]\w+)*")
 _UNDERSCORES = re.compile(r"_+")
 # A synonym counts for less than the word itself: "inspraak" should find the page that
 # says "inspraak" before the one that says "participatie".
-SYNONYM_WEIGHT = 0.6
+SYNONYM_WEIGHT = 0.7
 # A question word ("wie", "hoe") weighs this much next to a topic word.
 WEAK_WEIGHT = 0.3
 # A token longer than any Dutch word is noise (a pasted hash, a key); drop it early.
@@ -141,8 +141,10 @@ def correct(tokens: Iterable[Token], corrector: Callable[[str], str | None]) -> 
         yield token if fixed is None else token._replace(text=fixed, weight=token.weight * 0.9)
 
 
-def decompound(tokens: Iterable[Token], split: Callable[[str], tuple[str, ...]]) -> Iterator[Token]:
-    """Keep a compound and add its parts as alternatives at its position.
+def decompound(
+    tokens: Iterable[Token], split: Callable[[str], tuple[str, ...]], weight: float = 0.6
+) -> Iterator[Token]:
+    """Keep a compound and add its parts as alternatives at its position, at ``weight``.
 
     >>> split = {"signaleringsnetwerk": ("signalering", "netwerk")}.get
     >>> [t.text for t in decompound([Token("signaleringsnetwerk", 0)], lambda w: split(w, ()))]
@@ -152,7 +154,95 @@ def decompound(tokens: Iterable[Token], split: Callable[[str], tuple[str, ...]])
         yield token
         parts = split(token.text)
         for part in parts:
-            yield Token(part, token.pos, token.weight * 0.6)
+            yield Token(part, token.pos, token.weight * weight)
+
+
+_VOWELS = frozenset("aeiouy")
+# Separable verb particles: "opgezet" is the participle of "opzetten".
+_PARTICLES = (
+    "aan", "af", "bij", "door", "in", "mee", "na", "om", "onder", "op", "over", "samen",
+    "terug", "toe", "uit", "vast", "voor", "vrij", "weg",
+)  # fmt: skip
+# Comparatives and superlatives: weerbaarder, sterkere, kleinste.
+_DEGREE_SUFFIXES = ("dere", "der", "ere", "er", "ste", "st")
+# Diminutives: groepje, gesprekje, praatje, bloemetje.
+_DIMINUTIVE_SUFFIXES = ("etje", "tje", "pje", "je")
+MIN_BASE = 4
+
+
+def _infinitives(stem: str) -> Iterator[str]:
+    """The infinitives a verb stem may have: train -> trainen, zet -> zetten,
+    evalueer -> evalueren."""
+    yield stem + "en"
+    if len(stem) >= 3 and stem[-1] not in _VOWELS:
+        if stem[-2] == stem[-3] and stem[-2] in _VOWELS:
+            yield stem[:-2] + stem[-1] + "en"  # a long vowel is written once: evalueren
+        elif stem[-2] in _VOWELS and stem[-3] not in _VOWELS:
+            yield stem + stem[-1] + "en"  # a short vowel doubles the consonant: zetten
+
+
+def _adjectives(base: str) -> Iterator[str]:
+    """The base adjective of a comparative's stem: sterk, snel(l), gro(o)t."""
+    yield base
+    if len(base) >= 3 and base[-1] == base[-2] and base[-1] not in _VOWELS:
+        yield base[:-1]  # sneller -> snel
+    open_syllable = len(base) >= 3 and base[-2] in _VOWELS and base[-3] not in _VOWELS
+    if open_syllable and base[-1] not in _VOWELS:
+        yield base[:-2] + base[-2] * 2 + base[-1]  # groter -> groot
+
+
+def base_forms(word: str) -> Iterator[str]:
+    """The base words an inflected Dutch word may come from, most likely first: the
+    adjective of a comparative or superlative, the noun of a diminutive, the infinitive of a
+    past participle (separable ones too). Candidates only: the caller keeps the first one
+    its vocabulary knows.
+
+    >>> list(base_forms("weerbaarder"))[:2]
+    ['weerbaar', 'weerbaard']
+    >>> "opzetten" in base_forms("opgezet")
+    True
+    """
+    if not word.isalpha():
+        return
+    if word.endswith(("eeen", "ieen")):
+        yield word[:-2]  # a plural with a diaeresis, folded: moskeeen, theorieen
+    for suffix in _DEGREE_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_BASE:
+            yield from _adjectives(word[: -len(suffix)])
+    for suffix in _DIMINUTIVE_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= MIN_BASE:
+            yield word[: -len(suffix)]
+    particle = next((p for p in _PARTICLES if word.startswith(p + "ge")), "")
+    rest = word[len(particle) :]
+    if rest.startswith("ge") and rest[-1] in "dt" and len(rest) >= 5:
+        # ge + stem + d/t (getraind), or ge + a stem that ends in d/t itself (gezet).
+        for stem in (rest[2:-1], rest[2:]):
+            for infinitive in _infinitives(stem):
+                yield particle + infinitive
+    if word.endswith(("d", "t")) and not rest.startswith("ge") and len(word) > MIN_BASE:
+        yield from _infinitives(word[:-1])  # a participle without ge-: betaald, herkend
+
+
+def inflections(word: str) -> Iterator[str]:
+    """Other forms of the same word: the verb, plural and adjective endings added to or
+    taken off it, and its :func:`base_forms`. Candidates only, for looking a rare form up.
+
+    >>> sorted(set(inflections("uitkom")) & {"uitkomen", "uitkomt"})
+    ['uitkomen', 'uitkomt']
+    >>> "betekenis" in inflections("betekenissen")
+    True
+    """
+    if not word.isalpha() or len(word) < MIN_BASE:
+        return
+    yield from (word + ending for ending in ("en", "e", "t", "s", "n"))
+    if word.endswith("en") and len(word) - 2 >= MIN_BASE:
+        stem = word[:-2]
+        yield stem
+        if stem[-1] == stem[-2] and stem[-1] not in _VOWELS:
+            yield stem[:-1]  # cursussen -> cursus
+    if word[-1] in "est" and len(word) > MIN_BASE:
+        yield word[:-1]
+    yield from base_forms(word)
 
 
 class Stemmer:
@@ -161,9 +251,15 @@ class Stemmer:
     An override maps a word to the base word it belongs with ("getraind" -> "trainen"); the
     base word is stemmed in turn, so an override always lands on the stem its family has.
 
+    A stem that ends in a doubled consonant is undoubled: Dutch doubles a consonant after a
+    short vowel only in spelling (gemeenschap, gemeenschappen), and the Porter stemmer
+    undoubles only some consonants, so without this a plural would miss its singular.
+
     >>> stemmer = Stemmer("dutch_porter", {"getraind": "trainen"})
     >>> stemmer("getraind"), stemmer("trainen")
     ('train', 'train')
+    >>> stemmer("cursussen") == stemmer("cursus")
+    True
     """
 
     def __init__(self, algorithm: str, overrides: Mapping[str, str]) -> None:
@@ -177,6 +273,8 @@ class Stemmer:
             base = self._overrides.get(word, word)
             # Numbers, e-mail addresses and hyphenated words are kept whole.
             stemmed = base if not base.isalpha() else self._stemmer.stemWord(base)
+            if len(stemmed) >= 4 and stemmed[-1] == stemmed[-2] and stemmed[-1] not in _VOWELS:
+                stemmed = stemmed[:-1]
             if len(self._cache) < 100_000:
                 self._cache[word] = stemmed
         return stemmed
@@ -197,7 +295,9 @@ def stem(
 
 
 def expand_synonyms(
-    tokens: Iterable[Token], groups: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]]
+    tokens: Iterable[Token],
+    groups: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]],
+    longest: int | None = None,
 ) -> Iterator[Token]:
     """Add the other members of a synonym group wherever a member (one or more terms) occurs.
 
@@ -213,7 +313,8 @@ def expand_synonyms(
     """
     tokens = list(tokens)
     yield from tokens
-    longest = max((len(member) for member in groups), default=0)
+    if longest is None:  # the number of terms of the longest member; pass it to save time
+        longest = max((len(member) for member in groups), default=0)
     # The first token at each position is the word itself (perhaps corrected): members
     # match on those; expansions of a word do not chain into further synonyms.
     words = list({t.pos: t for t in reversed(tokens)}.values())[::-1]

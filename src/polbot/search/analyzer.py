@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from polbot.search.analysis import (
     Stemmer,
     Token,
+    base_forms,
     correct,
     decompound,
     expand_abbreviations,
@@ -29,8 +30,10 @@ from polbot.search.analysis import (
 from polbot.search.lexicon import (
     Decompounder,
     SpellingCorrector,
-    common_words,
+    common_word_corrector,
     dutch,
+    is_common_word,
+    word_frequencies,
 )
 
 DEFAULT_STEMMER = "dutch_porter"
@@ -39,6 +42,11 @@ CACHE_SIZE = 50_000
 # An unknown word this long that begins a vocabulary compound stands in for it ("vroeg" for
 # "vroegtijdige"); shorter ones begin too many unrelated words ("weer", "weerbaarheid").
 MIN_PREFIX = 5
+# A compound's parts stand in for it at this weight. A compound that is itself a common
+# Dutch word the handbook does not use means something of its own ("gemeentehuis" is no
+# "gemeente", "parkeerkaart" no "kaart"): its parts say less.
+COMPOUND_WEIGHT = 0.6
+COMMON_COMPOUND_WEIGHT = 0.3
 
 
 def words(
@@ -83,10 +91,17 @@ class Analyzer:
         extra = [w for group in synonyms for member in group for w in member.split()]
         vocabulary = [w for w, _ in counts.most_common()]
         vocabulary += [fold_word(w) for w in (*extra, *self._abbreviations) if w.isalpha()]
+        # The other forms of the handbook's words that the stem overrides name ("evalueren",
+        # "coordinatie"), and, last, stop words: "egenlijk" is "eigenlijk", not a topic.
+        family = (w for pair in data.stem_overrides.items() for w in pair)
+        vocabulary += [w for w in family if self.stemmer(w) in self._stems]
+        vocabulary += sorted(self._stopwords)
         self._corrector = SpellingCorrector(vocabulary)
         self._page_cache: dict[str, Sequence[Token]] = {}
         self._question_cache: dict[str, Sequence[Token]] = {}
+        self._corrected: dict[str, str] = {}  # question word -> its typo correction
         self._synonyms = self._synonym_table(synonyms)
+        self._longest_synonym = max((len(member) for member in self._synonyms), default=0)
 
     def _known_part(self, part: str) -> bool:
         # A compound's parts mostly appear in their base form ("signalering", "jongeren"),
@@ -112,11 +127,23 @@ class Analyzer:
     def _correction(self, word: str) -> str | None:
         if self.known(word) or word in self._abbreviations:
             return None
-        if len(word) >= 5 and word in common_words():
+        if is_common_word(word):
             return None  # a real Dutch word the handbook does not use: not a typo
-        # A rare word near a vocabulary word is a typo ("risicoanalise"); one that is not
-        # may still be a compound of known parts, which decompounding finds next.
-        return self._corrector(word)
+        # A rare inflection the stemmer leaves apart ("weerbaarder") is its base word; a
+        # common word is a word of its own ("gedicht" is not "dichten").
+        for form in base_forms(word):
+            if self.known(form):
+                return form
+        # A rare word near a vocabulary word is a typo ("risicoanalise"), unless it is
+        # nearer to a common Dutch word ("vandazag" is "vandaag", not "vandaan"); one that
+        # is neither may still be a compound of known parts, which decompounding finds next.
+        handbook = self._corrector.nearest(word)
+        if handbook is not None and handbook[1] <= 1:
+            return handbook[0]  # no common word is nearer: this one is not listed
+        common = common_word_corrector().nearest(word)
+        if common is not None and (handbook is None or common[1] < handbook[1]):
+            return common[0]
+        return None if handbook is None else handbook[0]
 
     def _synonym_table(
         self, groups: Sequence[Sequence[str]]
@@ -138,7 +165,22 @@ class Analyzer:
 
     def question(self, text: str) -> Iterator[Token]:
         """The terms of a question, with corrections, compound parts and synonyms."""
-        return expand_synonyms(self._expand(text, self._question_word), self._synonyms)
+        return iter(self.question_terms(text)[0])
+
+    def question_terms(self, text: str) -> tuple[list[Token], dict[int, str]]:
+        """The terms of a question (as :meth:`question`), and the folded word at each
+        position as the user meant it: as typed, or as corrected."""
+        meant: dict[int, str] = {}
+
+        def terms() -> Iterator[Token]:
+            for token in words(text, self._stopwords, self._weak):
+                found = self._question_word(token.text)
+                meant.setdefault(token.pos, self._corrected.get(token.text, token.text))
+                for term in found:
+                    yield Token(term.text, token.pos, token.weight * term.weight)
+
+        expanded = list(expand_synonyms(terms(), self._synonyms, self._longest_synonym))
+        return expanded, meant
 
     def _expand(self, text: str, chain: Callable[[str], Sequence[Token]]) -> Iterator[Token]:
         for token in words(text, self._stopwords, self._weak):
@@ -160,10 +202,25 @@ class Analyzer:
         found = self._question_cache.get(word)
         if found is None:
             tokens = expand_abbreviations([Token(word, 0)], self._abbreviations)
-            tokens = correct(tokens, self._correction)
-            found = tuple(stem(decompound(tokens, self._question_split), self.stemmer, {}))
+            tokens = list(correct(tokens, self._correction))
+            if tokens[0].text != word and len(self._corrected) < CACHE_SIZE:
+                self._corrected[word] = tokens[0].text
+            if tokens[0].text in self._stopwords:
+                found = ()  # a misspelt stop word
+            else:
+                weight = self._part_weight(tokens[0].text)
+                found = tuple(
+                    stem(decompound(tokens, self._question_split, weight), self.stemmer, {})
+                )
             self._remember(self._question_cache, word, found)
         return found
+
+    def _part_weight(self, word: str) -> float:
+        """The weight of a question word's compound parts: lower for a common Dutch word
+        the handbook lacks ("gemeentehuis" is no "gemeente")."""
+        if word in word_frequencies() and not self.known(word):
+            return COMMON_COMPOUND_WEIGHT
+        return COMPOUND_WEIGHT
 
     @staticmethod
     def _remember(cache: dict[str, Sequence[Token]], word: str, tokens: Sequence[Token]) -> None:

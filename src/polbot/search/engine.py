@@ -10,11 +10,14 @@ takes the best documents by BM25F, then scores each by three measures that each 
 - *coverage*: how much of the question's IDF mass the page's text holds at all;
 - *bm25*: the BM25F score over the question's IDF mass.
 
-The confidence is that relevance times the share of the question's IDF mass that the
-handbook knows at all: a question whose carrying words no page uses ("parkeervergunning",
-"paspoort") gets a low confidence however well its other words match. Words every page
-shares have almost no IDF, so a question of only such words carries little mass and cannot
-win by accident.
+The confidence is that relevance times the share of the question that the handbook knows
+at all, each word weighed by how informative it is in general Dutch (a rare word weighs
+fully, an everyday one little): a question whose carrying words no page uses
+("parkeervergunning", "uittreksel") gets a low confidence however well its other words
+match, while an everyday word the handbook happens not to use ("betekenis") hardly
+matters. A word no page has weighs by that informativeness in the relevance too. Words
+every page shares have almost no IDF, so a question of only such words carries little
+mass and cannot win by accident.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from polbot.knowledge.model import KnowledgeBase, Page
 from polbot.search.analysis import WEAK_WEIGHT, Token
 from polbot.search.analyzer import DEFAULT_STEMMER, Analyzer
 from polbot.search.index import FieldSpec, Index, Position
+from polbot.search.lexicon import informativeness
 from polbot.search.result import Candidate, SearchResult
 from polbot.search.smalltalk import SmalltalkMatcher
 
@@ -49,10 +53,11 @@ FIELDS = {
 
 @dataclass(frozen=True)
 class Tuning:
-    """The engine's weights and thresholds, measured on the dev and own held-out sets."""
+    """The engine's weights and thresholds, measured on the dev and own held-out sets and on
+    leave-one-out over the example questions (scripts/search_figures.py)."""
 
     example_weight: float = 0.5
-    coverage_weight: float = 0.3
+    coverage_weight: float = 0.4
     bm25_weight: float = 0.2
     # The title names a page's topic: a question about that topic leans towards it.
     title_weight: float = 0.15
@@ -61,8 +66,22 @@ class Tuning:
     example_smoothing: float = 0.5
     # Below this confidence the handbook has no answer.
     answer_threshold: float = 0.2
-    # Below this share of IDF mass known to the handbook, the question is out of scope.
-    min_known_share: float = 0.5
+    # Below this share of the question's informative words known to the handbook, the
+    # question is out of scope.
+    min_known_share: float = 0.55
+    # A word known through an alternative of at least this weight (a typo correction)
+    # counts as known; a weaker one (a synonym, a compound's part) as partly known.
+    known_at: float = 0.9
+    # A known word's mass is its IDF among the pages times known_prior + (1 - known_prior)
+    # x its informativeness: with 19 pages the IDF alone is noisy, and an everyday word that
+    # one page happens to use ("betekent") should not outweigh the topic.
+    known_prior: float = 0.6
+    # How informative a word is, from its general Dutch frequency (Zipf scale): fully at or
+    # below rare_zipf, down to min_informativeness at common_zipf. It weighs the words in
+    # the known share, and the mass of a word the handbook does not know.
+    rare_zipf: float = 3.0
+    common_zipf: float = 5.5
+    min_informativeness: float = 0.1
     # An answer under this confidence, or this close to the second page, is doubtful.
     sure_threshold: float = 0.3
     min_margin: float = 0.18
@@ -176,9 +195,11 @@ class Engine:
         return SearchResult(text, "answer", candidates[0].id, top, candidates, None, doubtful)
 
     def _query(self, text: str) -> _Query:
+        text = text[:MAX_QUESTION_CHARS]
         grouped: dict[int, dict[str, float]] = {}
         primary: dict[int, tuple[str, float]] = {}
-        for token in self.analyzer.question(text[:MAX_QUESTION_CHARS]):
+        tokens, surface = self.analyzer.question_terms(text)
+        for token in tokens:
             if token.pos not in grouped:
                 if len(grouped) == MAX_POSITIONS:
                     break
@@ -186,32 +207,41 @@ class Engine:
                 primary[token.pos] = (token.text, token.weight)
             terms = grouped[token.pos]
             terms[token.text] = max(terms.get(token.text, 0.0), token.weight)
+        tuning = self.tuning
         index = self.index
-        positions, masses, known, scored = [], [], [], []
-        content = 0.0
+        positions, masses, scored = [], [], []
+        known = informative = content = 0.0
         for pos, terms in grouped.items():
             word, weight = primary[pos]
+            info = informativeness(
+                surface.get(pos, word),
+                tuning.rare_zipf,
+                tuning.common_zipf,
+                tuning.min_informativeness,
+            )
             # A position weighs its word's IDF times the word's own weight (a question
             # word or a correction weighs less); how well it is known is the best weight
             # relative to that of its known terms (a compound of which only a part is known
-            # is partly known).
+            # is partly known). A word no page has weighs by how informative it is.
+            prior = tuning.known_prior + (1.0 - tuning.known_prior) * info
             if index.knows(word):
-                mass, knownness = weight * index.idf(word), 1.0
+                mass, knownness = weight * index.idf(word) * prior, 1.0
             else:
                 known_alts = [(index.idf(t), w) for t, w in terms.items() if index.knows(t)]
                 if known_alts:
-                    mass = weight * max(i for i, _ in known_alts)
-                    knownness = max(w for _, w in known_alts) / weight
+                    mass = weight * max(i for i, _ in known_alts) * prior
+                    knownness = min(1.0, max(w for _, w in known_alts) / weight / tuning.known_at)
                 else:
-                    mass, knownness = weight * index.unknown_idf, 0.0
+                    mass, knownness = weight * index.unknown_idf * info, 0.0
             positions.append(tuple(terms.items()))
             values = ((t, min(mass, w * index.idf(t))) for t, w in terms.items() if index.knows(t))
             scored.append(tuple(sorted(values, key=lambda item: -item[1])))
             masses.append(mass)
-            known.append(mass * knownness)
+            informative += weight * info
+            known += weight * info * knownness
             content += mass if weight > WEAK_WEIGHT else 0.0
         total = sum(masses)
-        share = sum(known) / total if total else 0.0
+        share = known / informative if informative else 0.0
         return _Query(tuple(positions), tuple(masses), tuple(scored), total, share, content)
 
     def _relevance(self, query: _Query, doc: int, bm25: float) -> float:

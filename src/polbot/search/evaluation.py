@@ -8,12 +8,13 @@ deflected, and smalltalk recognised; every miss is kept with what came back inst
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from polbot.knowledge.model import KnowledgeBase
 from polbot.search.engine import Engine
 from polbot.search.result import SearchResult
 
@@ -145,3 +146,45 @@ def _score(report: Report, case: EvalCase, result: SearchResult) -> bool:
     report.top3 += bool(top3 & set(case.expect))
     report.wrong_fallback += result.kind == "fallback"
     return first in case.expect
+
+
+def without_questions(kb: KnowledgeBase, number: int) -> KnowledgeBase:
+    """The knowledge base with example question ``number`` of every page left out."""
+    pages = tuple(
+        page.model_copy(
+            update={"questions": page.questions[:number] + page.questions[number + 1 :]}
+        )
+        for page in kb.pages
+    )
+    return KnowledgeBase(
+        home=kb.home,
+        themes=kb.themes,
+        pages=pages,
+        synonyms=kb.synonyms,
+        abbreviations=kb.abbreviations,
+        smalltalk=kb.smalltalk,
+        messages=kb.messages,
+    )
+
+
+def leave_one_out(
+    kb: KnowledgeBase, make_engine: Callable[[KnowledgeBase], Engine] = Engine
+) -> Report:
+    """Each example question of each page asked of an engine built without it.
+
+    The example questions are the knowledge base's own paraphrases, so this measures how
+    the engine generalises to wording it has not seen, on far more questions than an
+    evaluation file holds. Round ``n`` leaves out question ``n`` of every page at once, so
+    one engine serves a question of each page (every page keeps all its other questions).
+    """
+    report = Report()
+    rounds = max((len(page.questions) for page in kb.pages), default=0)
+    for number in range(rounds):
+        engine = make_engine(without_questions(kb, number))
+        for page in kb.pages:
+            if number < len(page.questions):
+                case = EvalCase(page.questions[number], (page.id,))
+                result = engine.search(case.question)
+                if not _score(report, case, result):
+                    report.misses.append(Miss(case, result))
+    return report

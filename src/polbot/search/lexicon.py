@@ -16,6 +16,8 @@ from importlib import resources
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
+from polbot.search.analysis import inflections
+
 
 def _data_lines(name: str) -> list[str]:
     text = resources.files("polbot.search").joinpath("data", name).read_text("utf-8")
@@ -46,9 +48,63 @@ def dutch() -> DutchData:
 
 
 @lru_cache(maxsize=1)
-def common_words() -> frozenset[str]:
-    """Frequent Dutch words of five letters or more: real words, never typos to correct."""
-    return frozenset(_data_lines("common-nl.txt"))
+def word_frequencies() -> dict[str, float]:
+    """General Dutch word frequencies on the Zipf scale (log10 of occurrences per billion
+    words: 7 for "de", 3 for "polarisatie"); a word not listed is rarer than about 2.4."""
+    frequencies: dict[str, float] = {}
+    for line in _data_lines("word-frequencies-nl.txt"):
+        zipf, *words = line.split()
+        frequencies.update(dict.fromkeys(words, float(zipf)))
+    return frequencies
+
+
+def is_common_word(word: str) -> bool:
+    """Whether a word is a frequent Dutch word of five letters or more: a real word, never a
+    typo to correct (shorter words are never corrected anyway)."""
+    return len(word) >= 5 and word in word_frequencies()
+
+
+# A word not listed that is a typo of a word at least this common counts as that word;
+# the typos of rarer words matter little (a rare word is informative either way).
+TYPO_MIN_ZIPF = 3.5
+
+
+@lru_cache(maxsize=65_536)
+def family_frequency(word: str) -> float | None:
+    """How common a word's family is (Zipf scale): that of its most frequent form (the word
+    itself, or another inflection: "uitkom" is as common as "uitkomen"); for a word with no
+    listed form, that of the common word it is a typo of ("roesultaten"); ``None`` for a
+    rare word, a name or garbage."""
+    frequencies = word_frequencies()
+    found = [frequencies[form] for form in (word, *inflections(word)) if form in frequencies]
+    if found:
+        return max(found)
+    intended = common_word_corrector()(word)
+    return None if intended is None else frequencies[intended]
+
+
+@lru_cache(maxsize=1)
+def common_word_corrector() -> SpellingCorrector:
+    """Corrects a typo to a common Dutch word (Zipf :data:`TYPO_MIN_ZIPF` and up) with the
+    same first letter."""
+    frequencies = word_frequencies()
+    common = sorted((w for w, z in frequencies.items() if z >= TYPO_MIN_ZIPF), key=frequencies.get)
+    return SpellingCorrector(reversed(common), same_start=True)
+
+
+def informativeness(word: str, rare: float, common: float, floor: float) -> float:
+    """How much a word says about what a question is about, from how common its family is in
+    Dutch: 1 for a word at most ``rare`` on the Zipf scale (or not listed: rare, a name or a
+    typo), falling linearly to ``floor`` for a word at least ``common``.
+
+    >>> [round(informativeness(w, 3.0, 6.0, 0.1), 2) for w in ("uittreksel", "vandaag")]
+    [1.0, 0.19]
+    """
+    zipf = family_frequency(word)
+    if zipf is None or zipf <= rare:
+        return 1.0
+    share = min(1.0, (zipf - rare) / (common - rare))
+    return 1.0 - share * (1.0 - floor)
 
 
 # Compound parts shorter than this are too likely to match by accident ("pol" in
@@ -148,32 +204,43 @@ class SpellingCorrector:
     'trainingen'
     >>> SpellingCorrector(["rol"])("rel") is None
     True
+
+    With ``same_start`` only words with the same first letter are candidates: typos rarely
+    hit the first letter, and a large vocabulary is searched many times faster.
     """
 
-    def __init__(self, vocabulary: Iterable[str]) -> None:
-        self._by_length: dict[int, list[str]] = {}
+    def __init__(self, vocabulary: Iterable[str], *, same_start: bool = False) -> None:
+        self._same_start = same_start
+        self._by_length: dict[tuple[str, int], list[str]] = {}
         for word in dict.fromkeys(vocabulary):
-            self._by_length.setdefault(len(word), []).append(word)
-        self._cache: dict[str, str | None] = {}
+            key = (word[:1] if same_start else "", len(word))
+            self._by_length.setdefault(key, []).append(word)
+        self._cache: dict[str, tuple[str, int] | None] = {}
 
     def __call__(self, word: str) -> str | None:
+        found = self.nearest(word)
+        return None if found is None else found[0]
+
+    def nearest(self, word: str) -> tuple[str, int] | None:
+        """The correction with its distance, or ``None``."""
         if word in self._cache:
             return self._cache[word]
-        fixed = self._nearest(word)
+        found = self._nearest(word)
         if len(self._cache) < 100_000:
-            self._cache[word] = fixed
-        return fixed
+            self._cache[word] = found
+        return found
 
-    def _nearest(self, word: str) -> str | None:
+    def _nearest(self, word: str) -> tuple[str, int] | None:
         limit = max_typo_distance(word)
         if not limit or not word.isalpha():
             return None
+        start = word[:1] if self._same_start else ""
         best: tuple[int, str] | None = None
         for length in range(len(word) - limit, len(word) + limit + 1):
-            choices = self._by_length.get(length)
+            choices = self._by_length.get((start, length))
             if not choices:
                 continue
             found = extractOne(word, choices, scorer=OSA.distance, score_cutoff=limit)
-            if found is not None and (best is None or found[1] < best[0]):
-                best = (found[1], found[0])
-        return None if best is None else best[1]
+            if found is not None and (best is None or found[1] < best[1]):
+                best = (found[0], found[1])
+        return best
