@@ -14,6 +14,7 @@ import time
 from contextvars import ContextVar
 from typing import Protocol
 
+from polbot.dialogue import assistant as assistant_module
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.replies import Button, Paragraph, Reply, Span
 from polbot.knowledge.model import KnowledgeBase
@@ -25,7 +26,7 @@ log = logging.getLogger("polbot.server")
 _EVENT_TYPES = {TextMessage: "text", ButtonPress: "button", Command: "command"}
 
 # The assistant logs its warnings (a forged button payload, say) without knowing the channel.
-_ASSISTANT_LOGGER = "polbot.dialogue.assistant"
+_ASSISTANT_LOGGER = assistant_module.__name__
 _channel: ContextVar[str | None] = ContextVar("polbot_channel", default=None)
 
 
