@@ -20,30 +20,39 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import snowballstemmer
 
+from polbot.search.tuning import WEIGHTS
+
+Kind = Literal["word", "question", "part", "abbreviation", "correction", "synonym"]
+"""What a term is to the word it stands at: the ``word`` itself (a ``question`` word such as
+"wie" or "hoe" is one that hints at the kind of answer), a ``part`` of a compound or
+hyphenated word, the expansion of an ``abbreviation``, the ``correction`` of a typo, or a
+``synonym``."""
+
+# Kinds that stand for the whole word as the user meant it (not a part or a relative).
+WHOLE: frozenset[str] = frozenset({"word", "question", "abbreviation", "correction"})
+
 
 class Token(NamedTuple):
-    """One term at a word position; ``weight`` < 1 marks an expansion, not the word itself."""
+    """One term at a word position, with its weight next to the word itself (1.0)."""
 
     text: str
     pos: int
     weight: float = 1.0
+    kind: Kind = "word"
 
 
 # An e-mail address, or a word: letters and digits, with inner hyphens or apostrophes
 # (e-learning, 5G-zendmasten, zwart-wit, auto's).
 _TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+(?:[-'’]\w+)*")
 _UNDERSCORES = re.compile(r"_+")
-# A synonym counts for less than the word itself: "inspraak" should find the page that
-# says "inspraak" before the one that says "participatie".
-SYNONYM_WEIGHT = 0.7
-# A question word ("wie", "hoe") weighs this much next to a topic word.
-WEAK_WEIGHT = 0.3
 # A token longer than any Dutch word is noise (a pasted hash, a key); drop it early.
 MAX_TOKEN_LENGTH = 40
+# Words whose analysis a step remembers: the bound keeps memory flat under hostile input.
+CACHE_SIZE = 65_536
 
 
 def normalize(text: str) -> str:
@@ -55,7 +64,7 @@ def normalize(text: str) -> str:
     return unicodedata.normalize("NFKC", text)
 
 
-def tokenize(text: str) -> Iterator[Token]:
+def tokenize(text: str, part_weight: float = WEIGHTS.hyphen_part) -> Iterator[Token]:
     """Words and e-mail addresses, keeping inner hyphens; parts of a hyphenated word follow
     as alternatives at the same position.
 
@@ -70,10 +79,10 @@ def tokenize(text: str) -> Iterator[Token]:
         if "@" not in word and ("-" in word or "'" in word or "’" in word):
             for part in re.split(r"[-'’]", word):
                 if part:
-                    yield Token(part, pos, 0.8)
+                    yield Token(part, pos, part_weight, "part")
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=CACHE_SIZE)
 def fold_word(word: str) -> str:
     """Case and accent folding of one word.
 
@@ -105,18 +114,27 @@ def stop(tokens: Iterable[Token], stopwords: frozenset[str] | set[str]) -> Itera
             yield token
 
 
-def weaken(tokens: Iterable[Token], weak: frozenset[str] | set[str]) -> Iterator[Token]:
-    """Give words that hint at the kind of question, not its topic, a low weight.
+def weaken(
+    tokens: Iterable[Token],
+    weak: frozenset[str] | set[str],
+    weight: float = WEIGHTS.question_word,
+) -> Iterator[Token]:
+    """Mark words that hint at the kind of question, not its topic, and weigh them less.
 
-    >>> [(t.text, t.weight) for t in weaken(fold(tokenize("Wie trainen")), {"wie"})]
-    [('wie', 0.3), ('trainen', 1.0)]
+    >>> [(t.text, t.weight, t.kind) for t in weaken(fold(tokenize("Wie trainen")), {"wie"})]
+    [('wie', 0.3, 'question'), ('trainen', 1.0, 'word')]
     """
     for token in tokens:
-        yield token._replace(weight=token.weight * WEAK_WEIGHT) if token.text in weak else token
+        if token.text in weak:
+            yield token._replace(weight=token.weight * weight, kind="question")
+        else:
+            yield token
 
 
 def expand_abbreviations(
-    tokens: Iterable[Token], abbreviations: Mapping[str, tuple[str, ...]]
+    tokens: Iterable[Token],
+    abbreviations: Mapping[str, tuple[str, ...]],
+    weight: float = WEIGHTS.abbreviation,
 ) -> Iterator[Token]:
     """Add the words an abbreviation stands for as alternatives at its position.
 
@@ -127,22 +145,31 @@ def expand_abbreviations(
     for token in tokens:
         yield token
         for word in abbreviations.get(token.text, ()):
-            yield Token(word, token.pos, token.weight * 0.9)
+            yield Token(word, token.pos, token.weight * weight, "abbreviation")
 
 
-def correct(tokens: Iterable[Token], corrector: Callable[[str], str | None]) -> Iterator[Token]:
+def correct(
+    tokens: Iterable[Token],
+    corrector: Callable[[str], str | None],
+    weight: float = WEIGHTS.correction,
+) -> Iterator[Token]:
     """Replace a misspelt word by the vocabulary word the corrector proposes.
 
-    >>> [t.text for t in correct([Token("traningen", 0)], {"traningen": "trainingen"}.get)]
-    ['trainingen']
+    >>> [t[::3] for t in correct([Token("traningen", 0)], {"traningen": "trainingen"}.get)]
+    [('trainingen', 'correction')]
     """
     for token in tokens:
         fixed = corrector(token.text)
-        yield token if fixed is None else token._replace(text=fixed, weight=token.weight * 0.9)
+        if fixed is None:
+            yield token
+        else:
+            yield token._replace(text=fixed, weight=token.weight * weight, kind="correction")
 
 
 def decompound(
-    tokens: Iterable[Token], split: Callable[[str], tuple[str, ...]], weight: float = 0.6
+    tokens: Iterable[Token],
+    split: Callable[[str], tuple[str, ...]],
+    weight: float = WEIGHTS.compound_part,
 ) -> Iterator[Token]:
     """Keep a compound and add its parts as alternatives at its position, at ``weight``.
 
@@ -154,7 +181,7 @@ def decompound(
         yield token
         parts = split(token.text)
         for part in parts:
-            yield Token(part, token.pos, token.weight * weight)
+            yield Token(part, token.pos, token.weight * weight, "part")
 
 
 _VOWELS = frozenset("aeiouy")
@@ -265,18 +292,17 @@ class Stemmer:
     def __init__(self, algorithm: str, overrides: Mapping[str, str]) -> None:
         self._stemmer = snowballstemmer.stemmer(algorithm)
         self._overrides = overrides
-        self._cache: dict[str, str] = {}
+        self._stem = lru_cache(maxsize=CACHE_SIZE)(self._uncached)
 
     def __call__(self, word: str) -> str:
-        stemmed = self._cache.get(word)
-        if stemmed is None:
-            base = self._overrides.get(word, word)
-            # Numbers, e-mail addresses and hyphenated words are kept whole.
-            stemmed = base if not base.isalpha() else self._stemmer.stemWord(base)
-            if len(stemmed) >= 4 and stemmed[-1] == stemmed[-2] and stemmed[-1] not in _VOWELS:
-                stemmed = stemmed[:-1]
-            if len(self._cache) < 100_000:
-                self._cache[word] = stemmed
+        return self._stem(word)
+
+    def _uncached(self, word: str) -> str:
+        base = self._overrides.get(word, word)
+        # Numbers, e-mail addresses and hyphenated words are kept whole.
+        stemmed = base if not base.isalpha() else self._stemmer.stemWord(base)
+        if len(stemmed) >= 4 and stemmed[-1] == stemmed[-2] and stemmed[-1] not in _VOWELS:
+            stemmed = stemmed[:-1]
         return stemmed
 
 
@@ -298,6 +324,7 @@ def expand_synonyms(
     tokens: Iterable[Token],
     groups: Mapping[tuple[str, ...], tuple[tuple[str, ...], ...]],
     longest: int | None = None,
+    weight: float = WEIGHTS.synonym,
 ) -> Iterator[Token]:
     """Add the other members of a synonym group wherever a member (one or more terms) occurs.
 
@@ -330,5 +357,5 @@ def expand_synonyms(
                     for token in span:
                         if (term, token.pos) not in added:
                             added.add((term, token.pos))
-                            yield Token(term, token.pos, SYNONYM_WEIGHT)
+                            yield Token(term, token.pos, weight, "synonym")
             break

@@ -1,17 +1,29 @@
 """The analysis chain assembled for one knowledge base: the same steps for pages and questions.
 
-Pages run ``normalize → tokenize → fold → stop → abbreviations → decompound → stem``.
-Questions run the same steps plus typo correction (before decompounding) and synonyms
-(after stemming): both only add what the knowledge base itself knows.
+The chains, in order (each step is a filter of :mod:`polbot.search.analysis`)::
+
+    page      normalize → tokenize → fold → stop → weaken
+              → per word: abbreviations → decompound → stem
+    question  normalize → tokenize → fold → stop → weaken
+              → per word: abbreviations → correct → decompound → stem
+              → synonyms
+
+A question's extra steps (typo correction, synonyms, and compound parts that may stand for
+an unknown word) only add what the knowledge base itself knows. The per-word steps depend
+on the word alone, so each chain's word step is cached as a whole, returning everything it
+computes: a question's result never depends on what was asked before.
 """
 
 from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 
 from polbot.search.analysis import (
+    CACHE_SIZE,
     Stemmer,
     Token,
     base_forms,
@@ -35,26 +47,35 @@ from polbot.search.lexicon import (
     is_common_word,
     word_frequencies,
 )
+from polbot.search.tuning import WEIGHTS, Weights
 
 DEFAULT_STEMMER = "dutch_porter"
-# Words whose analysis is remembered; a bound keeps memory flat under hostile input.
-CACHE_SIZE = 50_000
 # An unknown word this long that begins a vocabulary compound stands in for it ("vroeg" for
 # "vroegtijdige"); shorter ones begin too many unrelated words ("weer", "weerbaarheid").
 MIN_PREFIX = 5
-# A compound's parts stand in for it at this weight. A compound that is itself a common
-# Dutch word the handbook does not use means something of its own ("gemeentehuis" is no
-# "gemeente", "parkeerkaart" no "kaart"): its parts say less.
-COMPOUND_WEIGHT = 0.6
-COMMON_COMPOUND_WEIGHT = 0.3
 
 
 def words(
-    text: str, stopwords: frozenset[str], weak: frozenset[str] = frozenset()
+    text: str,
+    stopwords: frozenset[str],
+    weak: frozenset[str] = frozenset(),
+    weights: Weights = WEIGHTS,
 ) -> Iterator[Token]:
-    """The folded content words of a text (question words weakened), before any
-    vocabulary-based step."""
-    return weaken(stop(fold(tokenize(normalize(text))), stopwords), weak)
+    """The head both chains share: the folded content words of a text, question words
+    marked, before any vocabulary-based step."""
+    tokens = tokenize(normalize(text), weights.hyphen_part)
+    tokens = fold(tokens)
+    tokens = stop(tokens, stopwords)
+    return weaken(tokens, weak, weights.question_word)
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionWord:
+    """A question word after the per-word steps: the folded word as the user meant it (as
+    typed, or corrected) and its terms."""
+
+    meant: str
+    terms: tuple[Token, ...]
 
 
 class Analyzer:
@@ -72,19 +93,21 @@ class Analyzer:
         synonyms: Sequence[Sequence[str]] = (),
         abbreviations: Mapping[str, str] | None = None,
         algorithm: str = DEFAULT_STEMMER,
+        weights: Weights = WEIGHTS,
     ) -> None:
         data = dutch()
+        self.weights = weights
         self._stopwords = data.stopwords
         self._weak = data.question_words
         self.stemmer = Stemmer(algorithm, data.stem_overrides)
         counts: Counter[str] = Counter()
         for text in texts:
-            counts.update(t.text for t in words(text, self._stopwords) if t.text.isalpha())
+            counts.update(t.text for t in self._words(text) if t.text.isalpha())
         self._surface = frozenset(counts)
         self._sorted_surface = sorted(counts)
         self._stems = frozenset(self.stemmer(w) for w in counts)
         self._abbreviations = {
-            fold_word(short): tuple(t.text for t in words(long, self._stopwords))
+            fold_word(short): tuple(t.text for t in self._words(long))
             for short, long in (abbreviations or {}).items()
         }
         self._split = Decompounder(self._known_part, data.compound_links)
@@ -97,11 +120,58 @@ class Analyzer:
         vocabulary += [w for w in family if self.stemmer(w) in self._stems]
         vocabulary += sorted(self._stopwords)
         self._corrector = SpellingCorrector(vocabulary)
-        self._page_cache: dict[str, Sequence[Token]] = {}
-        self._question_cache: dict[str, Sequence[Token]] = {}
-        self._corrected: dict[str, str] = {}  # question word -> its typo correction
+        self._page_word = lru_cache(maxsize=CACHE_SIZE)(self._page_word_steps)
+        self._question_word = lru_cache(maxsize=CACHE_SIZE)(self._question_word_steps)
         self._synonyms = self._synonym_table(synonyms)
         self._longest_synonym = max((len(member) for member in self._synonyms), default=0)
+
+    # --- the chains --------------------------------------------------------------------
+
+    def page(self, text: str) -> Iterator[Token]:
+        """The terms of a page's text."""
+        for token in self._words(text):
+            yield from _at(token, self._page_word(token.text))
+
+    def question(self, text: str) -> Iterator[Token]:
+        """The terms of a question, with corrections, compound parts and synonyms."""
+        return iter(self.question_terms(text)[0])
+
+    def question_terms(self, text: str) -> tuple[list[Token], dict[int, str]]:
+        """The terms of a question (as :meth:`question`), and the folded word at each
+        position as the user meant it: as typed, or as corrected."""
+        meant: dict[int, str] = {}
+        tokens: list[Token] = []
+        for token in self._words(text):
+            word = self._question_word(token.text)
+            meant.setdefault(token.pos, word.meant)
+            tokens += _at(token, word.terms)
+        expanded = expand_synonyms(
+            tokens, self._synonyms, self._longest_synonym, self.weights.synonym
+        )
+        return list(expanded), meant
+
+    def _words(self, text: str) -> Iterator[Token]:
+        return words(text, self._stopwords, self._weak, self.weights)
+
+    def _page_word_steps(self, word: str) -> tuple[Token, ...]:
+        weights = self.weights
+        tokens: Iterable[Token] = [Token(word, 0)]
+        tokens = expand_abbreviations(tokens, self._abbreviations, weights.abbreviation)
+        tokens = decompound(tokens, self._split, weights.compound_part)
+        return tuple(stem(tokens, self.stemmer, {}))
+
+    def _question_word_steps(self, word: str) -> QuestionWord:
+        weights = self.weights
+        tokens: Iterable[Token] = [Token(word, 0)]
+        tokens = expand_abbreviations(tokens, self._abbreviations, weights.abbreviation)
+        tokens = list(correct(tokens, self._correction, weights.correction))
+        meant = tokens[0].text
+        if meant in self._stopwords:
+            return QuestionWord(meant, ())  # a misspelt stop word
+        tokens = decompound(tokens, self._question_split, self._part_weight(meant))
+        return QuestionWord(meant, tuple(stem(tokens, self.stemmer, {})))
+
+    # --- vocabulary --------------------------------------------------------------------
 
     def _known_part(self, part: str) -> bool:
         # A compound's parts mostly appear in their base form ("signalering", "jongeren"),
@@ -145,12 +215,19 @@ class Analyzer:
             return common[0]
         return None if handbook is None else handbook[0]
 
+    def _part_weight(self, word: str) -> float:
+        """The weight of a question word's compound parts: lower for a common Dutch word
+        the handbook lacks ("gemeentehuis" is no "gemeente")."""
+        if word in word_frequencies() and not self.known(word):
+            return self.weights.common_compound_part
+        return self.weights.compound_part
+
     def _synonym_table(
         self, groups: Sequence[Sequence[str]]
     ) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
         table: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
         for group in groups:
-            members = [tuple(t.text for t in self.page(m) if t.weight == 1.0) for m in group]
+            members = [tuple(t.text for t in self.page(m) if t.kind == "word") for m in group]
             members = [m for m in dict.fromkeys(members) if m]
             for member in members:
                 # A phrase stands in as its longest (most specific) word: "coördinerende
@@ -159,70 +236,11 @@ class Analyzer:
                 table[member] = tuple(dict.fromkeys(table.get(member, ()) + others))
         return table
 
-    def page(self, text: str) -> Iterator[Token]:
-        """The terms of a page's text."""
-        return self._expand(text, self._page_word)
 
-    def question(self, text: str) -> Iterator[Token]:
-        """The terms of a question, with corrections, compound parts and synonyms."""
-        return iter(self.question_terms(text)[0])
-
-    def question_terms(self, text: str) -> tuple[list[Token], dict[int, str]]:
-        """The terms of a question (as :meth:`question`), and the folded word at each
-        position as the user meant it: as typed, or as corrected."""
-        meant: dict[int, str] = {}
-
-        def terms() -> Iterator[Token]:
-            for token in words(text, self._stopwords, self._weak):
-                found = self._question_word(token.text)
-                meant.setdefault(token.pos, self._corrected.get(token.text, token.text))
-                for term in found:
-                    yield Token(term.text, token.pos, token.weight * term.weight)
-
-        expanded = list(expand_synonyms(terms(), self._synonyms, self._longest_synonym))
-        return expanded, meant
-
-    def _expand(self, text: str, chain: Callable[[str], Sequence[Token]]) -> Iterator[Token]:
-        for token in words(text, self._stopwords, self._weak):
-            for term in chain(token.text):
-                yield Token(term.text, token.pos, token.weight * term.weight)
-
-    # The word-level steps depend on the word alone, so their result is cached per word:
-    # a question costs one dictionary look-up per word it shares with earlier questions.
-
-    def _page_word(self, word: str) -> Sequence[Token]:
-        found = self._page_cache.get(word)
-        if found is None:
-            tokens = expand_abbreviations([Token(word, 0)], self._abbreviations)
-            found = tuple(stem(decompound(tokens, self._split), self.stemmer, {}))
-            self._remember(self._page_cache, word, found)
-        return found
-
-    def _question_word(self, word: str) -> Sequence[Token]:
-        found = self._question_cache.get(word)
-        if found is None:
-            tokens = expand_abbreviations([Token(word, 0)], self._abbreviations)
-            tokens = list(correct(tokens, self._correction))
-            if tokens[0].text != word and len(self._corrected) < CACHE_SIZE:
-                self._corrected[word] = tokens[0].text
-            if tokens[0].text in self._stopwords:
-                found = ()  # a misspelt stop word
-            else:
-                weight = self._part_weight(tokens[0].text)
-                found = tuple(
-                    stem(decompound(tokens, self._question_split, weight), self.stemmer, {})
-                )
-            self._remember(self._question_cache, word, found)
-        return found
-
-    def _part_weight(self, word: str) -> float:
-        """The weight of a question word's compound parts: lower for a common Dutch word
-        the handbook lacks ("gemeentehuis" is no "gemeente")."""
-        if word in word_frequencies() and not self.known(word):
-            return COMMON_COMPOUND_WEIGHT
-        return COMPOUND_WEIGHT
-
-    @staticmethod
-    def _remember(cache: dict[str, Sequence[Token]], word: str, tokens: Sequence[Token]) -> None:
-        if len(cache) < CACHE_SIZE:
-            cache[word] = tokens
+def _at(word: Token, terms: Sequence[Token]) -> list[Token]:
+    """A word's terms at the word's position, weighed by the word's own weight; a term that
+    is the word itself keeps the word's kind (a question word stays one)."""
+    return [
+        Token(t.text, word.pos, word.weight * t.weight, word.kind if t.kind == "word" else t.kind)
+        for t in terms
+    ]

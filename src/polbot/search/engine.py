@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from polbot.knowledge.model import KnowledgeBase, Page
-from polbot.search.analysis import WEAK_WEIGHT, Token
+from polbot.search.analysis import Token
 from polbot.search.analyzer import DEFAULT_STEMMER, Analyzer
 from polbot.search.index import FieldSpec, Index, Position
 from polbot.search.lexicon import informativeness
@@ -197,14 +197,14 @@ class Engine:
     def _query(self, text: str) -> _Query:
         text = text[:MAX_QUESTION_CHARS]
         grouped: dict[int, dict[str, float]] = {}
-        primary: dict[int, tuple[str, float]] = {}
+        primary: dict[int, Token] = {}
         tokens, surface = self.analyzer.question_terms(text)
         for token in tokens:
             if token.pos not in grouped:
                 if len(grouped) == MAX_POSITIONS:
                     break
                 grouped[token.pos] = {}
-                primary[token.pos] = (token.text, token.weight)
+                primary[token.pos] = token
             terms = grouped[token.pos]
             terms[token.text] = max(terms.get(token.text, 0.0), token.weight)
         tuning = self.tuning
@@ -212,7 +212,8 @@ class Engine:
         positions, masses, scored = [], [], []
         known = informative = content = 0.0
         for pos, terms in grouped.items():
-            word, weight = primary[pos]
+            first = primary[pos]
+            word, weight = first.text, first.weight
             info = informativeness(
                 surface.get(pos, word),
                 tuning.rare_zipf,
@@ -239,7 +240,7 @@ class Engine:
             masses.append(mass)
             informative += weight * info
             known += weight * info * knownness
-            content += mass if weight > WEAK_WEIGHT else 0.0
+            content += mass if first.kind != "question" else 0.0
         total = sum(masses)
         share = known / informative if informative else 0.0
         return _Query(tuple(positions), tuple(masses), tuple(scored), total, share, content)

@@ -16,7 +16,7 @@ from importlib import resources
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
-from polbot.search.analysis import inflections
+from polbot.search.analysis import CACHE_SIZE, inflections
 
 
 def _data_lines(name: str) -> list[str]:
@@ -69,7 +69,7 @@ def is_common_word(word: str) -> bool:
 TYPO_MIN_ZIPF = 3.5
 
 
-@lru_cache(maxsize=65_536)
+@lru_cache(maxsize=CACHE_SIZE)
 def family_frequency(word: str) -> float | None:
     """How common a word's family is (Zipf scale): that of its most frequent form (the word
     itself, or another inflection: "uitkom" is as common as "uitkomen"); for a word with no
@@ -134,20 +134,16 @@ class Decompounder:
     def __init__(self, known: Callable[[str], bool], links: Iterable[str]) -> None:
         self._known = known
         self._links = ("", *links)
-        self._cache: dict[str, tuple[str, ...]] = {}
+        self._parts = lru_cache(maxsize=CACHE_SIZE)(self._uncached)
 
     def __call__(self, word: str) -> tuple[str, ...]:
-        cached = self._cache.get(word)
-        if cached is not None:
-            return cached
-        parts: tuple[str, ...] = ()
-        if word.isalpha() and len(word) >= MIN_MODIFIER + MIN_HEAD:
-            best = self._split(word, depth=0)
-            if best is not None:
-                parts = tuple(p for p in best if self._known(p))
-        if len(self._cache) < 100_000:
-            self._cache[word] = parts
-        return parts
+        return self._parts(word)
+
+    def _uncached(self, word: str) -> tuple[str, ...]:
+        if not word.isalpha() or len(word) < MIN_MODIFIER + MIN_HEAD:
+            return ()
+        best = self._split(word, depth=0)
+        return () if best is None else tuple(p for p in best if self._known(p))
 
     def _split(self, word: str, depth: int) -> tuple[str, ...] | None:
         """The best split of ``word`` into at least two parts, or ``None``."""
@@ -215,20 +211,12 @@ class SpellingCorrector:
         for word in dict.fromkeys(vocabulary):
             key = (word[:1] if same_start else "", len(word))
             self._by_length.setdefault(key, []).append(word)
-        self._cache: dict[str, tuple[str, int] | None] = {}
+        self.nearest = lru_cache(maxsize=CACHE_SIZE)(self._nearest)
+        """The correction with its distance, or ``None``."""
 
     def __call__(self, word: str) -> str | None:
         found = self.nearest(word)
         return None if found is None else found[0]
-
-    def nearest(self, word: str) -> tuple[str, int] | None:
-        """The correction with its distance, or ``None``."""
-        if word in self._cache:
-            return self._cache[word]
-        found = self._nearest(word)
-        if len(self._cache) < 100_000:
-            self._cache[word] = found
-        return found
 
     def _nearest(self, word: str) -> tuple[str, int] | None:
         limit = max_typo_distance(word)
