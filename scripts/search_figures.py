@@ -22,10 +22,15 @@ from polbot.search.evaluation import EvalCase, Report, evaluate, leave_one_out, 
 ROOT = Path(__file__).resolve().parents[1]
 FILES = {
     "dev": ROOT.parent / "shared" / "eval" / "dev.yaml",
+    "long": ROOT.parent / "shared" / "eval" / "dev-long.yaml",
     "own": ROOT / "tests" / "data" / "heldout-own.yaml",
     "own2": ROOT / "tests" / "data" / "heldout-own2.yaml",
     "oos": ROOT / "tests" / "data" / "out-of-scope-own.yaml",
+    "tune": ROOT / "tests" / "data" / "realistic-tune.yaml",
+    # Never tuned or fit on:
     "own3": ROOT / "tests" / "data" / "heldout-own3.yaml",
+    "indep": ROOT / "tests" / "data" / "heldout-independent.yaml",
+    "hold": ROOT / "tests" / "data" / "realistic-hold.yaml",
 }
 
 
@@ -58,9 +63,11 @@ def with_typos(cases: list[EvalCase], seed: int = 3) -> list[EvalCase]:
 def line(name: str, report: Report) -> str:
     return (
         f"{name:<6} top-1 {report.top1_rate:6.1%} ({report.top1}/{report.in_handbook})"
+        f"  direct+right {report.direct_right_rate:6.1%}"
         f"  top-3 {report.top3_rate:6.1%}  wrong fallback {report.wrong_fallback:2}"
         f"  deflected {report.deflected}/{report.out_of_scope}"
         f"  smalltalk {report.smalltalk_recognised}/{report.smalltalk}"
+        f"  ECE {report.calibration_error:.3f}"
     )
 
 
@@ -83,9 +90,7 @@ def main() -> None:
     kb = load_knowledge(args.kb)
     engine = Engine(kb)
     reports = {
-        name: evaluate(engine, load_cases(path))
-        for name, path in FILES.items()
-        if path.exists() and name != "own3"
+        name: evaluate(engine, load_cases(path)) for name, path in FILES.items() if path.exists()
     }
     typoed = [c for n in ("dev", "own", "own2", "oos") if n in FILES for c in load_cases(FILES[n])]
     reports["typos"] = evaluate(engine, with_typos(typoed))

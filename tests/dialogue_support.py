@@ -96,7 +96,9 @@ def tiny_kb() -> KnowledgeBase:
 
 
 def result(kind: str, page: str | None = None, *candidates: str, **extra: object) -> SearchResult:
-    """A SearchResult as the engine would give it."""
+    """A SearchResult as the engine would give it (an answer straight away unless
+    ``direct=False``)."""
+    extra.setdefault("direct", kind == "answer")
     return SearchResult(
         question="",
         kind=kind,  # type: ignore[arg-type]

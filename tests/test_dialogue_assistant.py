@@ -28,7 +28,7 @@ from polbot.dialogue.assistant import MAX_QUESTION_CHARS, PART_LIMIT
 KB = tiny_kb()
 RESULTS = {
     "netwerk?": result("answer", "netwerk", "netwerk", "lang"),
-    "twijfel?": result("answer", "netwerk", "netwerk", "lang", "kort", doubtful=True),
+    "twijfel?": result("answer", "netwerk", "netwerk", "lang", "kort", direct=False),
     "elders?": result("fallback", None, "kort", "bestaat-niet", "netwerk"),
     "niets?": result("fallback"),
     "hoi": result("smalltalk", None, smalltalk_id="groet"),
@@ -144,11 +144,15 @@ def test_a_confident_answer_gives_the_summary_and_the_way_on(assistant: Assistan
     assert labels(reply)[0] == KB.message("button-more")
 
 
-def test_a_doubtful_answer_asks_which_page_was_meant(assistant: Assistant) -> None:
+def test_an_answer_with_alternatives_gives_the_answer_and_the_other_pages(
+    assistant: Assistant,
+) -> None:
     reply = one(assistant, TextMessage("twijfel?"))
-    assert reply.kind == "doubtful"
-    assert plain(reply) == KB.message("doubtful")
+    assert (reply.kind, reply.page_id) == ("alternatives", "netwerk")
+    answer = "Netwerk opbouwen\n\nSamenvatting van Netwerk opbouwen."
+    assert plain(reply) == f"{answer}\n\n{KB.message('alternatives')}"
     assert payloads_of(reply) == ["p:netwerk", "p:lang", "p:kort", "home"]
+    assert labels(reply)[0] == KB.message("button-more")
 
 
 def test_a_fallback_gives_the_helpdesk_and_the_nearest_existing_pages(

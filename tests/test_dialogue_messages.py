@@ -29,7 +29,7 @@ def test_every_message_key_used_in_the_code_exists_in_the_knowledge_base(
     kb: KnowledgeBase,
 ) -> None:
     used = used_keys()
-    assert {"fallback", "doubtful", "button-back", "console-goodbye"} <= used
+    assert {"fallback", "alternatives", "button-back", "console-goodbye"} <= used
     assert sorted(used - set(kb.messages)) == []
 
 

@@ -13,11 +13,13 @@ from hypothesis import strategies as st
 from dialogue_support import converse
 from polbot.dialogue import Assistant, ButtonPress, Reply, Span, TextMessage
 from polbot.knowledge import KnowledgeBase
+from polbot.search import Engine
+from polbot.search.tuning import Policy
 
 HELPDESK = "VeiligheidsAlliantie@rotterdam.nl"
 # Asked in the words of one page only, and one word three training pages share.
 CONFIDENT = "Welke baliemedewerkers moeten getraind worden?"
-DOUBTFUL = "training"
+AMBIGUOUS = "training"
 
 
 def links(reply: Reply) -> set[str]:
@@ -63,11 +65,17 @@ def test_a_question_is_answered_with_its_page_and_the_way_on(
     assert (page.kind, page.page_id) == ("page", "train-de-juiste-mensen")
 
 
-def test_a_doubtful_question_asks_which_page_was_meant(assistant: Assistant) -> None:
-    text, (reply,) = converse(assistant, [DOUBTFUL])
-    assert reply.kind == "doubtful", text
-    assert "< Bedoelde u" in text
-    assert 2 <= len(reply.buttons) - 1 <= 3  # the pages, then the home menu
+def test_an_uncertain_answer_comes_with_the_other_likely_pages(kb: KnowledgeBase) -> None:
+    # An engine that is never sure enough to answer straight away.
+    engine = Engine(kb, policy=Policy(direct_at=1.0))
+    text, (reply,) = converse(Assistant(kb, engine), [AMBIGUOUS])
+    assert (reply.kind, reply.page_id) == ("alternatives", "train-de-juiste-mensen"), text
+    assert f"< {kb.page('train-de-juiste-mensen').summary}" in text  # type: ignore[union-attr]
+    assert "< Bedoelde u misschien:" in text
+    labels = button_labels(reply)
+    assert labels[0] == "Lees verder" and labels[-1] == "Hoofdmenu", text
+    alternatives = {b.payload for b in reply.buttons[1:-1]}
+    assert alternatives == {"p:verbreden-van-de-kennis", "p:haak-externe-partners-aan"}, text
 
 
 def test_an_out_of_handbook_question_gets_the_helpdesk_and_suggestions(

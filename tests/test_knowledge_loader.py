@@ -218,8 +218,8 @@ BROKEN: dict[str, tuple[list[Edit], list[str], str]] = {
         "a single '{' or '}' (write '{{' or '}}' for a brace); allowed: no {fields}",
     ),
     "message the code needs is missing": (
-        [("messages.yaml", "  doubtful: Tekst voor doubtful\n", "")],
-        ["kb: messages.doubtful"],
+        [("messages.yaml", "  alternatives: Tekst voor alternatives\n", "")],
+        ["kb: messages.alternatives"],
         "missing: polbot needs this text",
     ),
     "several errors at once": (

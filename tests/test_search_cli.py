@@ -18,9 +18,9 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_ask_json_prints_the_contract_object(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["ask", "--json", "Wie moet ik trainen?"]) == 0
     answer = json.loads(capsys.readouterr().out)
-    assert set(answer) == {"question", "kind", "id", "score", "candidates"}
+    assert list(answer) == ["question", "kind", "id", "score", "direct", "candidates"]
     assert answer["question"] == "Wie moet ik trainen?"
-    assert answer["kind"] == "answer"
+    assert (answer["kind"], answer["direct"]) == ("answer", True)
     assert answer["id"] == answer["candidates"][0]["id"]
     assert 0 <= answer["score"] <= 1
     assert 1 <= len(answer["candidates"]) <= 3

@@ -114,7 +114,7 @@ class Assistant:
         if result.kind == "smalltalk":
             return self._smalltalk(result)
         if result.kind == "answer" and page is not None:
-            return self._doubtful(result) if result.doubtful else self._answer(page)
+            return self._answer(page, () if result.direct else self._alternatives(result))
         return self._fallback(result)
 
     # --- replies ----------------------------------------------------------------------
@@ -149,18 +149,23 @@ class Assistant:
         buttons = (*onward, *self._theme_button(page), self._home_button())
         return Reply(parts[part - 1], buttons, kind="page", page_id=page.id)
 
-    def _answer(self, page: Page) -> Reply:
+    def _answer(self, page: Page, alternatives: tuple[Button, ...] = ()) -> Reply:
+        """A page's answer to a question; with ``alternatives`` (another page is nearly as
+        likely) those pages follow under "Bedoelde u misschien:" instead of the page's own
+        way onward."""
         more = Button(self._kb.message("button-more"), payloads.page(page.id))
         blocks = (_heading(page.title), *_prose(page.summary))
-        buttons = (more, *self._theme_button(page), *self._related_buttons(page))
-        return Reply(blocks, (*buttons, self._home_button()), kind="answer", page_id=page.id)
+        if alternatives:
+            blocks += self._message("alternatives")
+            buttons = (more, *alternatives)
+        else:
+            buttons = (more, *self._theme_button(page), *self._related_buttons(page))
+        kind = "alternatives" if alternatives else "answer"
+        return Reply(blocks, (*buttons, self._home_button()), kind=kind, page_id=page.id)
 
-    def _doubtful(self, result: SearchResult) -> Reply:
-        buttons = self._suggestion_buttons(result)
-        if not buttons:
-            return self._fallback(result)
-        blocks = self._message("doubtful")
-        return Reply(blocks, (*buttons, self._home_button()), kind="doubtful")
+    def _alternatives(self, result: SearchResult) -> tuple[Button, ...]:
+        others = [c.id for c in result.candidates if c.id != result.page_id]
+        return self._page_buttons(others)[: MAX_SUGGESTIONS - 1]
 
     def _fallback(self, result: SearchResult) -> Reply:
         buttons = self._suggestion_buttons(result)

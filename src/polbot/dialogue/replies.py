@@ -44,7 +44,8 @@ class Reply:
     """One message to the user.
 
     ``kind`` says what the reply is for metrics and logs: ``menu`` (home menu), ``theme``,
-    ``page``, ``answer`` (a page's summary for a question), ``doubtful`` ("Bedoelde u ...?"),
+    ``page``, ``answer`` (a page's summary for a question), ``alternatives`` (that, with "Bedoelde u
+    misschien:" and the other likely pages),
     ``fallback`` (the handbook has no answer), ``smalltalk``, ``help`` (help, about, and
     answers to empty or overlong messages) or ``invalid`` (a payload that opens nothing);
     ``page_id`` the page it shows, if any.

@@ -29,7 +29,7 @@ MESSAGE_FIELDS: Mapping[str, frozenset[str]] = {
     "page-continued": _TITLE,
     "page-tools": frozenset(),
     "page-sources": frozenset(),
-    "doubtful": frozenset(),
+    "alternatives": frozenset(),
     "fallback": frozenset(),
     "fallback-suggestions": frozenset(),
     "empty-question": frozenset(),

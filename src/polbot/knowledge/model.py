@@ -206,6 +206,19 @@ class KnowledgeBase:
         """All pages: home pages first, then each theme's pages in the handbook's order."""
         return tuple(self._pages.values())
 
+    def with_pages(self, pages: tuple[Page, ...]) -> KnowledgeBase:
+        """The same knowledge base with other versions of its pages (to measure what a
+        change of content does, such as an example question left out)."""
+        return KnowledgeBase(
+            home=self.home,
+            themes=self.themes,
+            pages=pages,
+            synonyms=self.synonyms,
+            abbreviations=self.abbreviations,
+            smalltalk=self.smalltalk,
+            messages=self.messages,
+        )
+
     @property
     def themes(self) -> tuple[Theme, ...]:
         """The themes in the order of the home menu."""

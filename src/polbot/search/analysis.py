@@ -26,14 +26,16 @@ import snowballstemmer
 
 from polbot.search.tuning import WEIGHTS
 
-Kind = Literal["word", "question", "part", "abbreviation", "correction", "synonym"]
+Kind = Literal["word", "question", "name", "place", "part", "abbreviation", "correction", "synonym"]
 """What a term is to the word it stands at: the ``word`` itself (a ``question`` word such as
-"wie" or "hoe" is one that hints at the kind of answer), a ``part`` of a compound or
-hyphenated word, the expansion of an ``abbreviation``, the ``correction`` of a typo, or a
-``synonym``."""
+"wie" or "hoe" is one that hints at the kind of answer, a ``name`` one capitalised inside a
+sentence, a ``place`` a town or district), a ``part`` of a compound or hyphenated word, the
+expansion of an ``abbreviation``, the ``correction`` of a typo, or a ``synonym``."""
 
 # Kinds that stand for the whole word as the user meant it (not a part or a relative).
-WHOLE: frozenset[str] = frozenset({"word", "question", "abbreviation", "correction"})
+WHOLE: frozenset[str] = frozenset(
+    {"word", "question", "name", "place", "abbreviation", "correction"}
+)
 
 
 class Token(NamedTuple):
@@ -47,8 +49,9 @@ class Token(NamedTuple):
 
 # An e-mail address, or a word: letters and digits, with inner hyphens or apostrophes
 # (e-learning, 5G-zendmasten, zwart-wit, auto's).
-_TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+(?:[-'’]\w+)*")
+TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\w+(?:[-'’]\w+)*")
 _UNDERSCORES = re.compile(r"_+")
+_NUMBER = re.compile(r"[\d.,'’-]+")
 # A token longer than any Dutch word is noise (a pasted hash, a key); drop it early.
 MAX_TOKEN_LENGTH = 40
 # Words whose analysis a step remembers: the bound keeps memory flat under hostile input.
@@ -71,7 +74,7 @@ def tokenize(text: str, part_weight: float = WEIGHTS.hyphen_part) -> Iterator[To
     >>> [t.text for t in tokenize("KIS e-learning, mail info@var.nl!")]
     ['KIS', 'e-learning', 'e', 'learning', 'mail', 'info@var.nl']
     """
-    for pos, match in enumerate(_TOKEN.finditer(_UNDERSCORES.sub(" ", text))):
+    for pos, match in enumerate(TOKEN.finditer(_UNDERSCORES.sub(" ", text))):
         word = match.group()
         if len(word) > MAX_TOKEN_LENGTH:
             continue
@@ -80,6 +83,60 @@ def tokenize(text: str, part_weight: float = WEIGHTS.hyphen_part) -> Iterator[To
             for part in re.split(r"[-'’]", word):
                 if part:
                     yield Token(part, pos, part_weight, "part")
+
+
+def mark_names(tokens: Iterable[Token]) -> Iterator[Token]:
+    """Mark a word capitalised inside a sentence as a possible name ("in Culemborg", "van
+    Bart Brandsma"); not the first word, nor one in capitals (an abbreviation: "KIS").
+
+    >>> [(t.text, t.kind) for t in mark_names(tokenize("Wij in Culemborg en de KIS"))][:3]
+    [('Wij', 'word'), ('in', 'word'), ('Culemborg', 'name')]
+    """
+    for token in tokens:
+        text = token.text
+        if token.pos and text[:1].isupper() and not text.isupper() and token.kind == "word":
+            yield token._replace(kind="name")
+        else:
+            yield token
+
+
+def mark_places(
+    tokens: Iterable[Token],
+    places: frozenset[tuple[str, ...]],
+    is_common: Callable[[str], bool],
+    known: Callable[[str], bool] = lambda word: False,
+    longest: int = 5,
+) -> Iterator[Token]:
+    """Mark the words of a place name ("Den Helder", "Capelle aan den IJssel", "zaandam").
+    A one-word name that is also an everyday word ("Best", "Groet") counts only when it is
+    capitalised inside a sentence, one that is ``known`` (the handbook's own "Rotterdam")
+    not at all; a hyphenated word counts by its first part ("Vlaardingen-Holy").
+
+    >>> places = {("den", "helder"), ("best",)}
+    >>> tokens = tokenize("In Den Helder is het best")
+    >>> [t.text for t in mark_places(tokens, places, {"best"}.__contains__) if t.kind == "place"]
+    ['Den', 'Helder']
+    """
+    tokens = list(tokens)
+    words = [t for t in tokens if t.kind == "word"]
+    found: set[int] = set()
+    start = 0
+    while start < len(words):
+        for length in range(min(longest, len(words) - start), 0, -1):
+            span = words[start : start + length]
+            key = tuple(fold_word(t.text) for t in span)
+            if length == 1 and "-" in key[0]:
+                key = (key[0].split("-", 1)[0],)
+            capitalised = span[0].pos > 0 and span[0].text[:1].isupper()
+            one = length == 1 and (known(key[0]) or (not capitalised and is_common(key[0])))
+            if key in places and not one:
+                found.update(t.pos for t in span)
+                start += length
+                break
+        else:
+            start += 1
+    for token in tokens:
+        yield token._replace(kind="place") if token.pos in found else token
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -104,13 +161,16 @@ def fold(tokens: Iterable[Token]) -> Iterator[Token]:
 
 
 def stop(tokens: Iterable[Token], stopwords: frozenset[str] | set[str]) -> Iterator[Token]:
-    """Drop stop words and one-letter tokens.
+    """Drop stop words, one-letter tokens and numbers (a year, a count: "in 2024", "600
+    medewerkers" say nothing about a topic; "5G" is a word).
 
-    >>> [t.text for t in stop(fold(tokenize("Wie moet ik trainen?")), {"wie", "moet", "ik"})]
+    >>> tokens = fold(tokenize("Wie moet ik in 2027 trainen?"))
+    >>> [t.text for t in stop(tokens, {"wie", "moet", "ik", "in"})]
     ['trainen']
     """
     for token in tokens:
-        if len(token.text) > 1 and token.text not in stopwords:
+        text = token.text
+        if len(text) > 1 and text not in stopwords and not _NUMBER.fullmatch(text):
             yield token
 
 

@@ -4,12 +4,16 @@ The chains, in order (each step is a filter of :mod:`polbot.search.analysis`)::
 
     page      normalize → tokenize → fold → stop → weaken
               → per word: abbreviations → decompound → stem
-    question  normalize → tokenize → fold → stop → weaken
-              → per word: abbreviations → correct → decompound → stem
+    question  normalize → tokenize → mark places → mark names → fold → stop → weaken
+              → drop places
+              → per word: abbreviations → correct (not names) → decompound → stem
               → synonyms
 
 A question's extra steps (typo correction, synonyms, and compound parts that may stand for
-an unknown word) only add what the knowledge base itself knows. The per-word steps depend
+an unknown word) only add what the knowledge base itself knows. A town or district the
+handbook does not know ("in Culemborg", "Capelle aan den IJssel") says nothing about the
+topic and is dropped; a name (a word capitalised inside a sentence: a person, a platform, an
+organisation) is kept as a word but never looked up as a typo. The per-word steps depend
 on the word alone, so each chain's word step is cached as a whole, returning everything it
 computes: a question's result never depends on what was asked before.
 """
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import bisect
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -33,6 +37,8 @@ from polbot.search.analysis import (
     expand_synonyms,
     fold,
     fold_word,
+    mark_names,
+    mark_places,
     normalize,
     stem,
     stop,
@@ -45,6 +51,7 @@ from polbot.search.lexicon import (
     common_word_corrector,
     dutch,
     is_common_word,
+    is_everyday_word,
     word_frequencies,
 )
 from polbot.search.tuning import WEIGHTS, Weights
@@ -60,10 +67,16 @@ def words(
     stopwords: frozenset[str],
     weak: frozenset[str] = frozenset(),
     weights: Weights = WEIGHTS,
+    *,
+    known: Callable[[str], bool] | None = None,
 ) -> Iterator[Token]:
     """The head both chains share: the folded content words of a text, question words
-    marked, before any vocabulary-based step."""
+    marked, before any vocabulary-based step. With ``known`` (what the knowledge base
+    knows) places and names are marked too, as a question's words need."""
     tokens = tokenize(normalize(text), weights.hyphen_part)
+    if known is not None:
+        tokens = mark_places(tokens, dutch().places, is_everyday_word, known)
+        tokens = mark_names(tokens)
     tokens = fold(tokens)
     tokens = stop(tokens, stopwords)
     return weaken(tokens, weak, weights.question_word)
@@ -123,6 +136,7 @@ class Analyzer:
         self._page_word = lru_cache(maxsize=CACHE_SIZE)(self._page_word_steps)
         self._question_word = lru_cache(maxsize=CACHE_SIZE)(self._question_word_steps)
         self._synonyms = self._synonym_table(synonyms)
+        self._synonym_words = frozenset(fold_word(w) for w in extra)
         self._longest_synonym = max((len(member) for member in self._synonyms), default=0)
 
     # --- the chains --------------------------------------------------------------------
@@ -141,8 +155,10 @@ class Analyzer:
         position as the user meant it: as typed, or as corrected."""
         meant: dict[int, str] = {}
         tokens: list[Token] = []
-        for token in self._words(text):
-            word = self._question_word(token.text)
+        for token in self._words(text, known=self._known_word):
+            if token.kind == "place":
+                continue
+            word = self._question_word(token.text, token.kind != "name")
             meant.setdefault(token.pos, word.meant)
             tokens += _at(token, word.terms)
         expanded = expand_synonyms(
@@ -150,8 +166,8 @@ class Analyzer:
         )
         return list(expanded), meant
 
-    def _words(self, text: str) -> Iterator[Token]:
-        return words(text, self._stopwords, self._weak, self.weights)
+    def _words(self, text: str, known: Callable[[str], bool] | None = None) -> Iterator[Token]:
+        return words(text, self._stopwords, self._weak, self.weights, known=known)
 
     def _page_word_steps(self, word: str) -> tuple[Token, ...]:
         weights = self.weights
@@ -160,11 +176,12 @@ class Analyzer:
         tokens = decompound(tokens, self._split, weights.compound_part)
         return tuple(stem(tokens, self.stemmer, {}))
 
-    def _question_word_steps(self, word: str) -> QuestionWord:
+    def _question_word_steps(self, word: str, correctable: bool = True) -> QuestionWord:
         weights = self.weights
         tokens: Iterable[Token] = [Token(word, 0)]
         tokens = expand_abbreviations(tokens, self._abbreviations, weights.abbreviation)
-        tokens = list(correct(tokens, self._correction, weights.correction))
+        corrector = self._correction if correctable else _no_correction
+        tokens = list(correct(tokens, corrector, weights.correction))
         meant = tokens[0].text
         if meant in self._stopwords:
             return QuestionWord(meant, ())  # a misspelt stop word
@@ -182,6 +199,11 @@ class Analyzer:
     def known(self, word: str) -> bool:
         """Whether a folded word (or its stem) occurs in the indexed texts."""
         return word in self._surface or self.stemmer(word) in self._stems
+
+    def _known_word(self, word: str) -> bool:
+        """Whether a folded word means something to the knowledge base: a word of its texts,
+        an abbreviation, or a word of a synonym group."""
+        return self.known(word) or word in self._abbreviations or word in self._synonym_words
 
     def _question_split(self, word: str) -> tuple[str, ...]:
         """A question word's compound parts; or, for an unknown word that begins a
@@ -235,6 +257,10 @@ class Analyzer:
                 others = tuple((max(o, key=len),) for o in members if o != member)
                 table[member] = tuple(dict.fromkeys(table.get(member, ()) + others))
         return table
+
+
+def _no_correction(word: str) -> None:
+    return None
 
 
 def _at(word: Token, terms: Sequence[Token]) -> list[Token]:

@@ -73,9 +73,11 @@ def evaluate_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     parser.add_argument("--min-top1", type=float, metavar="SHARE", help="e.g. 0.95")
     parser.add_argument("--min-top3", type=float, metavar="SHARE")
+    parser.add_argument("--min-direct-right", type=float, metavar="SHARE")
     parser.add_argument("--max-wrong-fallback", type=int, metavar="N")
     parser.add_argument("--min-deflected", type=float, metavar="SHARE")
     parser.add_argument("--min-smalltalk", type=float, metavar="SHARE")
+    parser.add_argument("--max-calibration-error", type=float, metavar="ECE")
     add_kb_option(parser)
 
 
@@ -91,12 +93,6 @@ def evaluate(args: argparse.Namespace) -> int:
     if kb is None:
         return 2
     report = evaluate(Engine(kb), cases)
-    print(f"in-handbook questions      {report.in_handbook}")
-    print(f"top-1                      {report.top1_rate:.1%} ({report.top1})")
-    print(f"top-3                      {report.top3_rate:.1%} ({report.top3})")
-    print(f"wrongly sent to fallback   {report.wrong_fallback}")
-    print(f"out-of-scope deflected     {report.deflected_rate:.1%} of {report.out_of_scope}")
-    print(f"smalltalk recognised       {report.smalltalk_rate:.1%} of {report.smalltalk}")
     if args.misses:
         for miss in report.misses:
             result = miss.result
@@ -106,17 +102,42 @@ def evaluate(args: argparse.Namespace) -> int:
             others = ", ".join(f"{c.id} {c.score:.2f}" for c in result.candidates)
             print(f"MISS {miss.case.question!r}: expected {wanted}, got {got}", end="")
             print(f" ({result.kind} {result.score:.2f}; candidates: {others or '-'})")
+    print(f"in-handbook questions            {report.in_handbook}")
+    print(f"top-3                            {report.top3_rate:.1%} ({report.top3})")
+    print(f"direct answers right             {report.direct_precision:.1%} of {report.direct}")
+    print("reliability (score: mean score, share right, questions)")
+    for low, mean, right, count in report.reliability():
+        print(f"  {low:.1f}-{low + 0.1:.1f}   {mean:.2f}  {right:.2f}  {count}")
+    print(f"expected calibration error       {report.calibration_error:.3f}")
+    # Last, what a user sees: the six lines a glance at the end of the output gives.
+    print(f"top-1 (right page first)         {report.top1_rate:.1%} ({report.top1})")
+    print(
+        f"answered straight away and right {report.direct_right_rate:.1%} ({report.direct_right})"
+    )
+    print(f"answered with alternatives       {report.with_alternatives}")
+    print(f"wrongly sent to fallback         {report.wrong_fallback}")
+    print(f"out-of-scope deflected           {report.deflected_rate:.1%} of {report.out_of_scope}")
+    print(f"smalltalk recognised             {report.smalltalk_rate:.1%} of {report.smalltalk}")
     if args.json:
         print(json.dumps(report.summary()))
     checks = (
         ("top-1", args.min_top1 is None or report.top1_rate >= args.min_top1),
         ("top-3", args.min_top3 is None or report.top3_rate >= args.min_top3),
         (
+            "straight away and right",
+            args.min_direct_right is None or report.direct_right_rate >= args.min_direct_right,
+        ),
+        (
             "wrong fallback",
             args.max_wrong_fallback is None or report.wrong_fallback <= args.max_wrong_fallback,
         ),
         ("deflected", args.min_deflected is None or report.deflected_rate >= args.min_deflected),
         ("smalltalk", args.min_smalltalk is None or report.smalltalk_rate >= args.min_smalltalk),
+        (
+            "calibration",
+            args.max_calibration_error is None
+            or report.calibration_error <= args.max_calibration_error,
+        ),
     )
     failed = [name for name, ok in checks if not ok]
     if failed:

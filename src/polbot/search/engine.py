@@ -1,47 +1,60 @@
-"""The search engine: a question to the handbook page that answers it, or an honest fallback.
+"""The search engine: a message to the handbook page that answers it, or an honest fallback.
 
-Every page is a document with weighted fields (title and example questions above summary
-and body); every smalltalk intent is a document of its examples. For a question the engine
-takes the best documents by BM25F, then scores each by three measures that each lie in
-0..1 and so mean the same for every question:
+A search is two steps, kept apart: :meth:`Engine.rank` orders the pages for a message and
+says what it knows about each (:class:`Evidence`); :meth:`Engine.decide` turns that into
+the reply's kind (answer straight away, answer with alternatives, fallback, smalltalk) with
+a fitted model (:mod:`polbot.search.decision`) whose score is the probability that the top
+page answers.
+
+Ranking. The message is read first (:mod:`polbot.search.message`): greetings, signatures
+and phrases about the asking are set aside; the sentences that ask count fully, the context
+before or after them at :attr:`Tuning.context_weight`. A message that asks two things is
+also read once per question, so that the one the handbook answers can win. Every page is a
+document with weighted fields (title and example questions above summary and body). For a
+reading the engine takes the best pages by BM25F, then scores each by measures that each lie
+in 0..1 and so mean the same for every question:
 
 - *example*: how well the nearest example question (or the title) and the question cover
   each other, weighted by IDF; this is what generalises paraphrases;
 - *coverage*: how much of the question's IDF mass the page's text holds at all;
+- *title*: how much of it the page's title holds;
 - *bm25*: the BM25F score over the question's IDF mass.
 
-The confidence is that relevance times the share of the question that the handbook knows
-at all, each word weighed by how informative it is in general Dutch (a rare word weighs
-fully, an everyday one little): a question whose carrying words no page uses
-("parkeervergunning", "uittreksel") gets a low confidence however well its other words
-match, while an everyday word the handbook happens not to use ("betekenis") hardly
-matters. A word no page has weighs by that informativeness in the relevance too. Words
-every page shares have almost no IDF, so a question of only such words carries little
-mass and cannot win by accident.
+Their weighted mean is the page's *relevance*. What the handbook knows of the question at
+all is the *known share*: each word weighed by how informative it is in general Dutch (a
+rare word weighs fully, an everyday one little), so a question whose carrying words no page
+uses ("parkeervergunning", "uittreksel") is recognised whatever its other words match,
+while an everyday word the handbook happens not to use ("betekenis") hardly matters. Words
+every page shares have almost no IDF, so a question of only such words carries little mass:
+its *specificity* is low.
+
+A question equal to one of a page's example questions, or to a menu button's label (after
+the same analysis, typos corrected), is answered by that page straight away: the content
+owner's example is the engine's promise.
 """
 
 from __future__ import annotations
 
 import heapq
-import itertools
-from collections.abc import Iterable, Sequence
+import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from polbot.knowledge.model import KnowledgeBase, Page
-from polbot.search.analysis import Token
+from polbot.search.analysis import WHOLE, Token
 from polbot.search.analyzer import DEFAULT_STEMMER, Analyzer
+from polbot.search.decision import DecisionModel, Evidence, default_model
 from polbot.search.index import FieldSpec, Index, Position
 from polbot.search.lexicon import informativeness
+from polbot.search.message import Message, MessageReader, Sentence
 from polbot.search.result import Candidate, SearchResult
 from polbot.search.smalltalk import SmalltalkMatcher
+from polbot.search.tuning import Policy, Tuning, Weights
 
-# Questions are short; a pasted document is cut here so every search takes bounded time.
-MAX_QUESTION_CHARS = 500
 MAX_POSITIONS = 40
-# Smalltalk is short: longer questions are not compared with its examples.
-SMALLTALK_WORDS = 6
-# The share of a question's IDF mass a smalltalk intent's examples must cover.
-WHOLE_QUESTION = 0.8
+# At most this many of a message's questions are read one by one.
+MAX_QUESTIONS = 4
+MAX_CANDIDATES = 3
 
 FIELDS = {
     "title": FieldSpec(weight=3.0, b=0.5),
@@ -51,47 +64,29 @@ FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class Tuning:
-    """The engine's weights and thresholds, measured on the dev and own held-out sets and on
-    leave-one-out over the example questions (scripts/search_figures.py)."""
+@dataclass(frozen=True, slots=True)
+class Ranked:
+    """A page in a reading's order, with its evidence."""
 
-    example_weight: float = 0.5
-    coverage_weight: float = 0.4
-    bm25_weight: float = 0.2
-    # The title names a page's topic: a question about that topic leans towards it.
-    title_weight: float = 0.15
-    # IDF mass added to both sides of an example match, so that matches on words every
-    # page shares stay weak.
-    example_smoothing: float = 0.5
-    # Below this confidence the handbook has no answer.
-    answer_threshold: float = 0.2
-    # Below this share of the question's informative words known to the handbook, the
-    # question is out of scope.
-    min_known_share: float = 0.55
-    # A word known through an alternative of at least this weight (a typo correction)
-    # counts as known; a weaker one (a synonym, a compound's part) as partly known.
-    known_at: float = 0.9
-    # A known word's mass is its IDF among the pages times known_prior + (1 - known_prior)
-    # x its informativeness: with 19 pages the IDF alone is noisy, and an everyday word that
-    # one page happens to use ("betekent") should not outweigh the topic.
-    known_prior: float = 0.6
-    # How informative a word is, from its general Dutch frequency (Zipf scale): fully at or
-    # below rare_zipf, down to min_informativeness at common_zipf. It weighs the words in
-    # the known share, and the mass of a word the handbook does not know.
-    rare_zipf: float = 3.0
-    common_zipf: float = 5.5
-    min_informativeness: float = 0.1
-    # An answer under this confidence, or this close to the second page, is doubtful.
-    sure_threshold: float = 0.3
-    min_margin: float = 0.18
-    # A smalltalk intent wins when its nearest example matches at least this well.
-    smalltalk_threshold: float = 0.6
-    candidates_considered: int = 8
+    page_id: str
+    evidence: Evidence
 
-    @property
-    def total_weight(self) -> float:
-        return self.example_weight + self.coverage_weight + self.title_weight + self.bm25_weight
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """The pages for one reading of a message (all of it, or one of its questions), best
+    first; ``exact`` names the page whose example question the reading equals."""
+
+    pages: tuple[Ranked, ...]
+    exact: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Ranking:
+    """What :meth:`Engine.rank` finds for a message: its readings, or its smalltalk."""
+
+    message: Message
+    readings: tuple[Reading, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +99,16 @@ class _Query:
     mass: float
     known_share: float
     content_mass: float
-    """The IDF mass of the words that name a topic (not question words)."""
+    """The IDF mass of the words that name a topic (not question words), as if every
+    sentence counted fully."""
+    topical: float
+    asked_known_share: float
+    """The known share of the asking sentences alone."""
+    unknown: float
+    """The informativeness of the most telling word of the asking sentences that the
+    handbook does not know at all."""
+    key: tuple[str, ...]
+    """The words as analysed, in order: equal keys are equal questions."""
 
 
 class Engine:
@@ -120,14 +124,24 @@ class Engine:
         kb: KnowledgeBase,
         *,
         tuning: Tuning | None = None,
+        weights: Weights | None = None,
+        model: DecisionModel | None = None,
+        policy: Policy | None = None,
         stemmer: str = DEFAULT_STEMMER,
     ) -> None:
         self.tuning = tuning or Tuning()
+        self.model = model or default_model()
+        self.policy = policy or Policy()
         pages = kb.pages
         texts = [text for page in pages for text in page_texts(page)]
         texts += [example for intent in kb.smalltalk for example in intent.examples]
+        analyzer_weights = {} if weights is None else {"weights": weights}
         self.analyzer = Analyzer(
-            texts, synonyms=kb.synonyms, abbreviations=kb.abbreviations, algorithm=stemmer
+            texts,
+            synonyms=kb.synonyms,
+            abbreviations=kb.abbreviations,
+            algorithm=stemmer,
+            **analyzer_weights,
         )
         analyse = self._analyse_page_text
         documents = (
@@ -139,121 +153,210 @@ class Engine:
             }
             for page in pages
         )
-        chats = ({"questions": [analyse(e) for e in i.examples]} for i in kb.smalltalk)
-        self.index = Index(itertools.chain(documents, chats), FIELDS)
+        self.index = Index(documents, FIELDS)
         self._titles = [frozenset(t.text for t in analyse(page.title)) for page in pages]
-        self._titles += [frozenset()] * len(kb.smalltalk)
         self._page_ids = tuple(page.id for page in pages)
-        self._smalltalk_ids = tuple(intent.id for intent in kb.smalltalk)
-        self.smalltalk = SmalltalkMatcher(kb.smalltalk)
+        self.reader = MessageReader(SmalltalkMatcher(kb.smalltalk))
+        self._exact = self._exact_questions(kb)
 
     def _analyse_page_text(self, text: str) -> list[Token]:
         return list(self.analyzer.page(text))
 
+    def _exact_questions(self, kb: KnowledgeBase) -> Mapping[tuple[str, ...], str]:
+        """Each example question's and menu label's key, to the page it belongs to; a key
+        two pages share, or one without a topic word, belongs to none."""
+        owners: dict[tuple[str, ...], set[str]] = {}
+        asked = [(q, page.id) for page in kb.pages for q in page.questions]
+        asked += [(entry.label, entry.page) for entry in kb.home.menu if entry.page]
+        for question, page_id in asked:
+            sentences = self.reader.read(question).sentences
+            if len(sentences) != 1:
+                continue
+            query = self._query(sentences)
+            if query.content_mass > 0.0:
+                owners.setdefault(query.key, set()).add(page_id)
+        return {key: ids.pop() for key, ids in owners.items() if len(ids) == 1}
+
+    # --- the two steps -----------------------------------------------------------------
+
     def search(self, text: str) -> SearchResult:
-        """Rank the pages for a question and decide: answer, smalltalk or fallback."""
-        query = self._query(text)
+        """Rank the pages for a message and decide: answer, smalltalk or fallback."""
+        return self.decide(self.rank(text))
+
+    def rank(self, text: str) -> Ranking:
+        """Read the message and order the pages for each reading of it."""
+        message = self.reader.read(text)
+        if message.smalltalk is not None or not message.sentences:
+            return Ranking(message, ())
+        readings = [message.sentences]
+        questions = message.questions[:MAX_QUESTIONS]
+        if len(questions) > 1:
+            context = tuple(s for s in message.sentences if s.role == "context")
+            readings += [(question, *context) for question in questions]
+        return Ranking(message, tuple(self._reading(sentences) for sentences in readings))
+
+    def decide(self, ranking: Ranking) -> SearchResult:
+        """The reply's kind for a ranking: smalltalk, an answer (straight away or with
+        alternatives) or the fallback, with the probability that the top page answers."""
+        message = ranking.message
+        if message.smalltalk is not None:
+            return SearchResult(message.text, "smalltalk", None, 1.0, (), message.smalltalk)
+        best: tuple[float, tuple[Candidate, ...], bool] = (0.0, (), False)
+        for reading in ranking.readings:
+            scored = (
+                Candidate(ranked.page_id, self.model.probability(ranked.evidence))
+                for ranked in reading.pages
+            )
+            candidates = tuple(sorted(scored, key=lambda c: -c.score))[:MAX_CANDIDATES]
+            exact = reading.exact is not None
+            if exact:
+                candidates = _first(candidates, reading.exact)
+            top = candidates[0].score if candidates else 0.0
+            if (exact, top) > (best[2], best[0]):
+                best = (top, candidates, exact)
+        top, candidates, exact = best
+        if not candidates or (top < self.policy.answer_at and not exact):
+            return SearchResult(message.text, "fallback", None, top, candidates)
+        policy = self.policy
+        second = candidates[1].score if len(candidates) > 1 else 0.0
+        direct = exact or (top >= policy.direct_at and second < policy.near * top)
+        return SearchResult(
+            message.text, "answer", candidates[0].id, top, candidates, None, direct=direct
+        )
+
+    # --- ranking -----------------------------------------------------------------------
+
+    def _reading(self, sentences: Sequence[Sentence]) -> Reading:
+        query = self._query(sentences)
         if query.content_mass == 0.0:  # nothing but stop words and question words
-            intent, score = self.smalltalk.match(text)
-            if intent is not None:
-                return SearchResult(text, "smalltalk", None, score, (), intent)
-            return SearchResult(text, "fallback", None, 0.0, ())
+            return Reading(())
         tuning = self.tuning
         found = self.index.top(query.positions, query.masses, tuning.candidates_considered)
-        first_smalltalk = len(self._page_ids)
         best = heapq.nlargest(tuning.candidates_considered, found, key=found.__getitem__)
-        docs = set(best) | set(range(first_smalltalk, self.index.size))
-        relevance = {doc: self._relevance(query, doc, found.get(doc, 0.0)) for doc in docs}
-        pages = sorted(
-            (d for d in relevance if d < first_smalltalk), key=lambda d: (-relevance[d], d)
-        )
-        chats = sorted(
-            (d for d in relevance if d >= first_smalltalk), key=lambda d: (-relevance[d], d)
-        )
-        # Confidence: relevance, discounted for words the handbook does not know and for
-        # a question too generic to single out a page ("polarisatie", "gemeente").
-        content = query.content_mass
-        specific = content / (content + tuning.example_smoothing)
-        confidence = {d: relevance[d] * query.known_share * specific for d in pages}
-        candidates = tuple(Candidate(self._page_ids[d], confidence[d]) for d in pages[:3])
-        top = confidence[pages[0]] if pages else 0.0
+        scored = {doc: self._measures(query, doc, found[doc]) for doc in best}
+        order = sorted(scored, key=lambda d: (-scored[d][0], d))
+        specific = query.content_mass / (query.content_mass + tuning.example_smoothing)
+        requests = {kind for sentence in sentences for kind in sentence.requests}
+        pages = []
+        for rank, doc in enumerate(order):
+            relevance, example, coverage, title, bm25 = scored[doc]
+            other = scored[order[1 if rank == 0 else 0]][0] if len(order) > 1 else 0.0
+            evidence = Evidence(
+                relevance=relevance,
+                example=example,
+                coverage=coverage,
+                title=title,
+                bm25=bm25,
+                margin=relevance - other,
+                known_share=query.known_share,
+                specific=specific,
+                topical=query.topical,
+                asked_known_share=query.asked_known_share,
+                unknown=query.unknown,
+                fact=float("fact" in requests),
+                task=float("task" in requests),
+                opinion=float("opinion" in requests),
+            )
+            pages.append(Ranked(self._page_ids[doc], evidence))
+        return Reading(tuple(pages), self._exact.get(query.key) if len(sentences) == 1 else None)
 
-        intent, chat_score = self.smalltalk.match(text)
-        for chat in chats if len(query.positions) <= SMALLTALK_WORDS else ():
-            # Smalltalk must be all smalltalk: its examples cover the whole question.
-            score = self._coverage(query, chat)
-            if score >= WHOLE_QUESTION and score > chat_score:
-                intent, chat_score = self._smalltalk_ids[chat - first_smalltalk], score
-        if intent is not None and chat_score >= max(tuning.smalltalk_threshold, top):
-            return SearchResult(text, "smalltalk", None, chat_score, candidates, intent)
-        if not pages or query.known_share < tuning.min_known_share:
-            return SearchResult(text, "fallback", None, top, candidates)
-        if top < tuning.answer_threshold:
-            return SearchResult(text, "fallback", None, top, candidates)
-        second = confidence[pages[1]] if len(pages) > 1 else 0.0
-        doubtful = top < tuning.sure_threshold or (top - second) / top < tuning.min_margin
-        return SearchResult(text, "answer", candidates[0].id, top, candidates, None, doubtful)
-
-    def _query(self, text: str) -> _Query:
-        text = text[:MAX_QUESTION_CHARS]
-        grouped: dict[int, dict[str, float]] = {}
-        primary: dict[int, Token] = {}
-        tokens, surface = self.analyzer.question_terms(text)
-        for token in tokens:
-            if token.pos not in grouped:
-                if len(grouped) == MAX_POSITIONS:
-                    break
-                grouped[token.pos] = {}
-                primary[token.pos] = token
-            terms = grouped[token.pos]
-            terms[token.text] = max(terms.get(token.text, 0.0), token.weight)
+    def _query(self, sentences: Sequence[Sentence]) -> _Query:
+        """A reading's weighted terms: each word position with its alternative terms, its
+        IDF mass and how well the handbook knows it."""
         tuning = self.tuning
         index = self.index
-        positions, masses, scored = [], [], []
-        known = informative = content = 0.0
-        for pos, terms in grouped.items():
-            first = primary[pos]
-            word, weight = first.text, first.weight
-            info = informativeness(
-                surface.get(pos, word),
-                tuning.rare_zipf,
-                tuning.common_zipf,
-                tuning.min_informativeness,
-            )
-            # A position weighs its word's IDF times the word's own weight (a question
-            # word or a correction weighs less); how well it is known is the best weight
-            # relative to that of its known terms (a compound of which only a part is known
-            # is partly known). A word no page has weighs by how informative it is.
-            prior = tuning.known_prior + (1.0 - tuning.known_prior) * info
-            if index.knows(word):
-                mass, knownness = weight * index.idf(word) * prior, 1.0
-            else:
-                known_alts = [(index.idf(t), w) for t, w in terms.items() if index.knows(t)]
-                if known_alts:
-                    mass = weight * max(i for i, _ in known_alts) * prior
-                    knownness = min(1.0, max(w for _, w in known_alts) / weight / tuning.known_at)
+        positions, masses, scored, key = [], [], [], []
+        known = informative = content = topical = 0.0
+        asked_known = asked_informative = unknown = 0.0
+        for sentence in sentences:
+            asks = sentence.role == "question"
+            share = 1.0 if asks else tuning.context_weight
+            known_share = 1.0 if asks else tuning.context_known_weight
+            tokens, meant = self.analyzer.question_terms(sentence.text)
+            grouped: dict[int, dict[str, Token]] = {}
+            for token in tokens:
+                if token.pos not in grouped:
+                    if len(positions) + len(grouped) == MAX_POSITIONS:
+                        break
+                    grouped[token.pos] = {}
+                terms = grouped[token.pos]
+                if token.text not in terms or terms[token.text].weight < token.weight:
+                    terms[token.text] = token
+            for pos, terms in grouped.items():
+                first = next(iter(terms.values()))  # the word itself (perhaps corrected)
+                weight = first.weight * share
+                info = informativeness(
+                    meant.get(pos, first.text),
+                    tuning.rare_zipf,
+                    tuning.common_zipf,
+                    tuning.min_informativeness,
+                )
+                # A position weighs its word's IDF times the word's own weight (a question
+                # word or a correction weighs less, a sentence of context too); how well it
+                # is known is the best weight relative to that of its known terms (a
+                # compound of which only a part is known is partly known). A word no page
+                # has weighs by how informative it is.
+                prior = tuning.known_prior + (1.0 - tuning.known_prior) * info
+                known_terms = [t for t in terms.values() if index.knows(t.text)]
+                if index.knows(first.text):
+                    mass, knownness = weight * index.idf(first.text) * prior, 1.0
+                elif known_terms:
+                    mass = share * first.weight * max(index.idf(t.text) for t in known_terms)
+                    mass *= prior
+                    knownness = max(
+                        1.0 if t.kind in WHOLE else min(1.0, t.weight / first.weight)
+                        for t in known_terms
+                    )
                 else:
                     mass, knownness = weight * index.unknown_idf * info, 0.0
-            positions.append(tuple(terms.items()))
-            values = ((t, min(mass, w * index.idf(t))) for t, w in terms.items() if index.knows(t))
-            scored.append(tuple(sorted(values, key=lambda item: -item[1])))
-            masses.append(mass)
-            informative += weight * info
-            known += weight * info * knownness
-            content += mass if first.kind != "question" else 0.0
-        total = sum(masses)
-        share = known / informative if informative else 0.0
-        return _Query(tuple(positions), tuple(masses), tuple(scored), total, share, content)
-
-    def _relevance(self, query: _Query, doc: int, bm25: float) -> float:
-        tuning = self.tuning
-        weighted = (
-            tuning.example_weight * self._nearest_example(query, doc)
-            + tuning.coverage_weight * self._coverage(query, doc)
-            + tuning.title_weight * self._coverage(query, doc, self._titles[doc])
-            + tuning.bm25_weight * min(1.0, bm25 / query.mass)
+                positions.append(tuple((t.text, t.weight * share) for t in terms.values()))
+                values = (
+                    (t.text, min(mass, t.weight * share * index.idf(t.text))) for t in known_terms
+                )
+                scored.append(tuple(sorted(values, key=lambda item: -item[1])))
+                masses.append(mass)
+                informative += first.weight * known_share * info
+                known += first.weight * known_share * info * knownness
+                if asks:
+                    asked_informative += first.weight * info
+                    asked_known += first.weight * info * knownness
+                    if knownness == 0.0 and first.kind != "question":
+                        unknown = max(unknown, info)
+                if known_terms:
+                    spread = max(index.document_share(t.text) for t in known_terms)
+                    topical += share * info * knownness * spread
+                if first.kind != "question":
+                    content += mass / share
+                key.append(first.text)
+        return _Query(
+            positions=tuple(positions),
+            masses=tuple(masses),
+            scored=tuple(scored),
+            mass=sum(masses),
+            known_share=known / informative if informative else 0.0,
+            content_mass=content,
+            topical=1.0 - math.exp(-topical),
+            asked_known_share=asked_known / asked_informative if asked_informative else 1.0,
+            unknown=unknown,
+            key=tuple(key),
         )
-        return weighted / tuning.total_weight
+
+    def _measures(
+        self, query: _Query, doc: int, bm25: float
+    ) -> tuple[float, float, float, float, float]:
+        """A page's relevance and the four measures it is the weighted mean of."""
+        tuning = self.tuning
+        example = self._nearest_example(query, doc)
+        coverage = self._coverage(query, doc)
+        title = self._coverage(query, doc, self._titles[doc])
+        bm25_share = min(1.0, bm25 / query.mass)
+        relevance = (
+            tuning.example_weight * example
+            + tuning.coverage_weight * coverage
+            + tuning.title_weight * title
+            + tuning.bm25_weight * bm25_share
+        ) / tuning.total_weight
+        return relevance, example, coverage, title, bm25_share
 
     def _coverage(self, query: _Query, doc: int, within: frozenset[str] | None = None) -> float:
         """The share of the question's IDF mass that occurs in the document (anywhere, or
@@ -297,6 +400,12 @@ class Engine:
             example_side = min(1.0, sum(matched_example[number].values()) / example_mass)
             best = max(best, (query_side * example_side) ** 0.5)
         return best
+
+
+def _first(candidates: tuple[Candidate, ...], page_id: str) -> tuple[Candidate, ...]:
+    """The candidates with ``page_id`` first, certain: the question is its example."""
+    others = tuple(c for c in candidates if c.id != page_id)
+    return (Candidate(page_id, 1.0), *others)[:MAX_CANDIDATES]
 
 
 def body_texts(page: Page) -> Iterable[str]:

@@ -4,11 +4,16 @@ A file is a YAML list of ``{q: question, expect: [page ids] | fallback | smallta
 :func:`evaluate` answers every question and counts top-1 and top-3 over the questions that
 have a page, in-handbook questions wrongly sent to the fallback, out-of-scope questions
 deflected, and smalltalk recognised; every miss is kept with what came back instead.
+
+It also counts what a user sees: a question *answered straight away and right* gets the
+right page's answer without alternatives; and how well the score is calibrated: of the
+questions whose top page got a score near 0.8, about 8 in 10 should have the right page
+there (the reliability table by score decile, and its expected calibration error).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +61,16 @@ class Report:
     deflected: int = 0
     smalltalk: int = 0
     smalltalk_recognised: int = 0
+    direct_right: int = 0
+    """In-handbook questions answered straight away with a right page."""
+    with_alternatives: int = 0
+    """In-handbook questions answered with alternatives under the answer."""
+    direct: int = 0
+    """Answers given straight away, to any question."""
+    direct_correct: int = 0
+    """Of those, the ones with a right page (never to an out-of-scope question)."""
+    calibration: list[tuple[float, bool]] = field(default_factory=list)
+    """Per question that is not smalltalk: the top page's score, and whether it is right."""
     misses: list[Miss] = field(default_factory=list)
 
     @staticmethod
@@ -78,6 +93,39 @@ class Report:
     def smalltalk_rate(self) -> float:
         return self._share(self.smalltalk_recognised, self.smalltalk)
 
+    @property
+    def direct_right_rate(self) -> float:
+        return self._share(self.direct_right, self.in_handbook)
+
+    @property
+    def direct_precision(self) -> float:
+        return self._share(self.direct_correct, self.direct)
+
+    def reliability(self, bins: int = 10) -> list[tuple[float, float, float, int]]:
+        """Per score bin (``bins`` equal widths): its lower edge, the mean score, the share
+        right, and how many questions; empty bins are left out."""
+        grouped: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+        for score, right in self.calibration:
+            grouped[min(int(score * bins), bins - 1)].append((score, right))
+        return [
+            (
+                number / bins,
+                sum(s for s, _ in group) / len(group),
+                sum(r for _, r in group) / len(group),
+                len(group),
+            )
+            for number, group in enumerate(grouped)
+            if group
+        ]
+
+    @property
+    def calibration_error(self) -> float:
+        """The expected calibration error: the gap between the mean score and the share
+        right per score decile, weighted by the questions in it."""
+        total = len(self.calibration)
+        rows = self.reliability()
+        return sum(n * abs(mean - right) for _, mean, right, n in rows) / total if total else 0.0
+
     def summary(self) -> dict[str, float | int]:
         """The figures as one flat mapping (for JSON and for the gate test)."""
         return {
@@ -88,6 +136,10 @@ class Report:
             "out_of_scope": self.out_of_scope,
             "deflected": round(self.deflected_rate, 4),
             "smalltalk": round(self.smalltalk_rate, 4),
+            "direct_right": round(self.direct_right_rate, 4),
+            "with_alternatives": self.with_alternatives,
+            "direct_precision": round(self.direct_precision, 4),
+            "calibration_error": round(self.calibration_error, 4),
         }
 
 
@@ -131,6 +183,13 @@ def evaluate(engine: Engine, cases: Sequence[EvalCase]) -> Report:
 
 
 def _score(report: Report, case: EvalCase, result: SearchResult) -> bool:
+    if case.expect != SMALLTALK and result.kind != "smalltalk":
+        top = result.candidates[0].id if result.candidates else None
+        right = isinstance(case.expect, tuple) and top in case.expect
+        report.calibration.append((result.score if result.candidates else 0.0, right))
+    if result.kind == "answer" and result.direct:
+        report.direct += 1
+        report.direct_correct += isinstance(case.expect, tuple) and result.page_id in case.expect
     if case.expect == FALLBACK:
         report.out_of_scope += 1
         report.deflected += result.kind == "fallback"
@@ -145,6 +204,8 @@ def _score(report: Report, case: EvalCase, result: SearchResult) -> bool:
     report.top1 += first in case.expect
     report.top3 += bool(top3 & set(case.expect))
     report.wrong_fallback += result.kind == "fallback"
+    report.direct_right += result.direct and first in case.expect
+    report.with_alternatives += result.kind == "answer" and not result.direct
     return first in case.expect
 
 
@@ -156,15 +217,7 @@ def without_questions(kb: KnowledgeBase, number: int) -> KnowledgeBase:
         )
         for page in kb.pages
     )
-    return KnowledgeBase(
-        home=kb.home,
-        themes=kb.themes,
-        pages=pages,
-        synonyms=kb.synonyms,
-        abbreviations=kb.abbreviations,
-        smalltalk=kb.smalltalk,
-        messages=kb.messages,
-    )
+    return kb.with_pages(pages)
 
 
 def leave_one_out(
@@ -178,13 +231,21 @@ def leave_one_out(
     one engine serves a question of each page (every page keeps all its other questions).
     """
     report = Report()
+    for engine, case in leave_one_out_cases(kb, make_engine):
+        result = engine.search(case.question)
+        if not _score(report, case, result):
+            report.misses.append(Miss(case, result))
+    return report
+
+
+def leave_one_out_cases(
+    kb: KnowledgeBase, make_engine: Callable[[KnowledgeBase], Engine] = Engine
+) -> Iterator[tuple[Engine, EvalCase]]:
+    """Each example question of each page with an engine that was built without it (see
+    :func:`leave_one_out`)."""
     rounds = max((len(page.questions) for page in kb.pages), default=0)
     for number in range(rounds):
         engine = make_engine(without_questions(kb, number))
         for page in kb.pages:
             if number < len(page.questions):
-                case = EvalCase(page.questions[number], (page.id,))
-                result = engine.search(case.question)
-                if not _score(report, case, result):
-                    report.misses.append(Miss(case, result))
-    return report
+                yield engine, EvalCase(page.questions[number], (page.id,))

@@ -137,6 +137,11 @@ class Index:
     def knows(self, term: str) -> bool:
         return term in self._idf
 
+    def document_share(self, term: str) -> float:
+        """The share of the documents that have the term."""
+        postings = self._postings.get(term)
+        return len(postings) / self.size if postings else 0.0
+
     def contains(self, term: str, doc: int) -> bool:
         """Whether the document has the term in any field."""
         postings = self._postings.get(term)

@@ -16,7 +16,9 @@ from importlib import resources
 from rapidfuzz.distance import OSA
 from rapidfuzz.process import extractOne
 
-from polbot.search.analysis import CACHE_SIZE, inflections
+from polbot.search.analysis import CACHE_SIZE, TOKEN, fold_word, inflections
+
+_PLACE_WORD = TOKEN
 
 
 def _data_lines(name: str) -> list[str]:
@@ -33,6 +35,8 @@ class DutchData:
     question_words: frozenset[str]
     stem_overrides: dict[str, str]
     compound_links: tuple[str, ...]
+    places: frozenset[tuple[str, ...]]
+    """Dutch place names, as folded words ("den", "helder")."""
 
 
 @lru_cache(maxsize=1)
@@ -44,6 +48,10 @@ def dutch() -> DutchData:
         question_words=frozenset(_data_lines("question-words-nl.txt")),
         stem_overrides={word: stem.strip() for word, stem in overrides.items()},
         compound_links=tuple(_data_lines("compounds-nl.txt")),
+        places=frozenset(
+            tuple(fold_word(w) for w in _PLACE_WORD.findall(line))
+            for line in _data_lines("places-nl.txt")
+        ),
     )
 
 
@@ -62,6 +70,16 @@ def is_common_word(word: str) -> bool:
     """Whether a word is a frequent Dutch word of five letters or more: a real word, never a
     typo to correct (shorter words are never corrected anyway)."""
     return len(word) >= 5 and word in word_frequencies()
+
+
+# A word at least this common is an everyday word: a town of that name ("Best", "Groet")
+# counts as a place only when it is written with a capital.
+EVERYDAY_ZIPF = 4.0
+
+
+def is_everyday_word(word: str) -> bool:
+    """Whether a folded word is among the everyday words of Dutch."""
+    return word_frequencies().get(word, 0.0) >= EVERYDAY_ZIPF
 
 
 # A word not listed that is a typo of a word at least this common counts as that word;

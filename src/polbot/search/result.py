@@ -23,7 +23,9 @@ class SearchResult:
     ``page_id`` is the answering page for ``answer`` and ``None`` otherwise;
     ``smalltalk_id`` names the recognised intent for ``smalltalk``. ``candidates`` holds
     the best pages, at most three, also for a fallback (they feed "Bedoelde u ...?").
-    ``doubtful`` marks an answer whose top page is not clearly ahead of the next ones.
+    ``score`` is the probability that the top page answers. ``direct`` marks an answer
+    given straight away; an answer without it comes with the other candidates as
+    alternatives, since another page is nearly as likely.
     """
 
     question: str
@@ -32,7 +34,7 @@ class SearchResult:
     score: float
     candidates: tuple[Candidate, ...]
     smalltalk_id: str | None = None
-    doubtful: bool = False
+    direct: bool = False
 
     def to_contract(self) -> dict[str, object]:
         """The object ``polbot ask --json`` prints, exactly as the contract gives it."""
@@ -41,5 +43,6 @@ class SearchResult:
             "kind": self.kind,
             "id": self.page_id,
             "score": round(self.score, 4),
+            "direct": self.direct,
             "candidates": [{"id": c.id, "score": round(c.score, 4)} for c in self.candidates],
         }

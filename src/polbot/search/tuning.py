@@ -64,11 +64,24 @@ class Tuning:
     common_zipf: float = 5.5
     min_informativeness: float = 0.1
     # The sentences of a message that set the scene for its question count this much next
-    # to the question itself.
-    context_weight: float = 0.4
+    # to the question itself: in the ranking, and in the share of the message the handbook
+    # knows (a town's incident, a team's history: context is where everyday words go).
+    context_weight: float = 0.8
+    context_known_weight: float = 0.4
     # Pages scored exactly per question (the best by BM25F).
     candidates_considered: int = 8
 
     @property
     def total_weight(self) -> float:
         return self.example_weight + self.coverage_weight + self.title_weight + self.bm25_weight
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """When the probability that the top page answers is enough: to answer at all (with
+    the other likely pages as alternatives under it), and to answer straight away, which
+    needs as well that no other page is nearly as likely (``near`` times as likely)."""
+
+    answer_at: float = 0.3
+    direct_at: float = 0.4
+    near: float = 0.8

@@ -20,7 +20,7 @@ from prometheus_client.exposition import CONTENT_TYPE_LATEST
 # scrape carries. The switch is process-wide in prometheus_client and read at each scrape.
 disable_created_metrics()
 
-QUESTION_KINDS = ("answer", "doubtful", "smalltalk", "fallback")
+QUESTION_KINDS = ("answer", "alternatives", "smalltalk", "fallback")
 """Reply kinds that say what became of a typed question."""
 
 # handle() is pure and in-memory: milliseconds, with a long tail for huge inputs.
