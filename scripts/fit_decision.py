@@ -36,7 +36,7 @@ from sklearn.linear_model import LogisticRegression
 
 from polbot.knowledge import load_knowledge
 from polbot.search import Engine
-from polbot.search.decision import DecisionModel, Logistic, features
+from polbot.search.decision import DecisionModel, Evidence, Logistic, features
 from polbot.search.engine import Ranking
 from polbot.search.evaluation import EvalCase, evaluate, leave_one_out_cases, load_cases
 
@@ -50,6 +50,7 @@ FIT = {
     "own2": DATA / "heldout-own2.yaml",
     "out-of-scope": DATA / "out-of-scope-own.yaml",
     "realistic-tune": DATA / "realistic-tune.yaml",
+    "realistic-oos": DATA / "realistic-oos.yaml",
 }
 HELD_OUT = {
     "independent": DATA / "heldout-independent.yaml",
@@ -58,17 +59,21 @@ HELD_OUT = {
 }
 SCOPE_FEATURES = (
     "log_known_share",
+    "short_log_known",
+    "brevity",
     "topical",
     "log_coverage",
     "log_relevance",
     "fact",
     "task",
     "opinion",
+    "place",
+    "sense",
 )
 PAGE_FEATURES = ("margin", "lead", "log_relevance", "example")
 ROUNDS = 3
 # L2 regularisation strength (scikit-learn's C; smaller is stronger).
-STRENGTH = 1.0
+STRENGTH = 100.0
 CANDIDATES = 3
 
 
@@ -78,6 +83,7 @@ class Row:
 
     question: int
     reading: int
+    evidence: Evidence
     values: dict[str, float]
     right: bool
     in_scope: bool
@@ -88,7 +94,8 @@ def rows_of(number: int, case: EvalCase, ranking: Ranking) -> Iterable[Row]:
     for reading_number, reading in enumerate(ranking.readings):
         for ranked in reading.pages[:CANDIDATES]:
             right = in_scope and ranked.page_id in case.expect
-            yield Row(number, reading_number, features(ranked.evidence), right, in_scope)
+            evidence = ranked.evidence
+            yield Row(number, reading_number, evidence, features(evidence), right, in_scope)
 
 
 def labelled_rows(kb, cases_by_engine) -> list[Row]:
@@ -123,7 +130,7 @@ def chosen(rows: Sequence[Row], model: DecisionModel | None) -> list[Row]:
 
         def best(reading: list[Row]) -> float:
             return max(
-                model.scope.probability(r.values) * model.page.probability(r.values)
+                model.scope.probability(r.evidence) * model.page.probability(r.evidence)
                 for r in reading
             )
 
@@ -148,7 +155,7 @@ def _tops(picked: Sequence[Row], page: Logistic) -> list[Row]:
     tops: dict[int, Row] = {}
     for row in picked:
         held = tops.get(row.question)
-        if held is None or page.probability(row.values) > page.probability(held.values):
+        if held is None or page.probability(row.evidence) > page.probability(held.evidence):
             tops[row.question] = row
     return list(tops.values())
 

@@ -27,6 +27,7 @@ FILES = {
     "own2": ROOT / "tests" / "data" / "heldout-own2.yaml",
     "oos": ROOT / "tests" / "data" / "out-of-scope-own.yaml",
     "tune": ROOT / "tests" / "data" / "realistic-tune.yaml",
+    "roos": ROOT / "tests" / "data" / "realistic-oos.yaml",
     # Never tuned or fit on:
     "own3": ROOT / "tests" / "data" / "heldout-own3.yaml",
     "indep": ROOT / "tests" / "data" / "heldout-independent.yaml",

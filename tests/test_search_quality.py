@@ -28,13 +28,12 @@ INDEPENDENT = ROOT / "tests" / "data" / "heldout-independent.yaml"
 DEV_LONG = ROOT.parent / "shared" / "eval" / "dev-long.yaml"
 TUNE = ROOT / "tests" / "data" / "realistic-tune.yaml"
 HOLD = ROOT / "tests" / "data" / "realistic-hold.yaml"
+OOS = ROOT / "tests" / "data" / "realistic-oos.yaml"
 # Leave-one-out over the example questions, at its measured level (see
 # scripts/search_figures.py): a drop means the engine copes worse with unseen wording.
-# 75.8% with the everyday-synonym data: two questions fewer than without it, while the
-# lead's independently written check sets gained.
-LOO_TOP1 = 0.75
-LOO_TOP3 = 0.89
-LOO_WRONG_FALLBACK = 6
+LOO_TOP1 = 0.74
+LOO_TOP3 = 0.93
+LOO_WRONG_FALLBACK = 5
 
 
 @pytest.fixture(scope="module")
@@ -79,32 +78,37 @@ class Gate:
 # answers. Sets marked "never fit" were neither fit on by scripts/fit_decision.py nor used
 # to tune language data: they measure how the engine does on wording nobody tuned for.
 GATES = {
-    "dev": (DEV, Gate(top1=0.925, direct_right=0.925, wrong_fallback=1, deflected=1.0, top3=0.98)),
+    "dev": (DEV, Gate(top1=0.95, direct_right=0.95, wrong_fallback=1, deflected=1.0, top3=0.98)),
     "dev-long": (
         DEV_LONG,
-        Gate(top1=0.85, direct_right=0.85, wrong_fallback=6, deflected=0.92, smalltalk=0.9),
+        Gate(top1=0.90, direct_right=0.88, wrong_fallback=4, deflected=0.92, top3=0.95),
     ),
     "own": (
         OWN,
-        Gate(
-            top1=0.95, direct_right=0.95, wrong_fallback=2, deflected=0.9, top3=0.97, smalltalk=0.83
-        ),
+        Gate(top1=0.97, direct_right=0.95, wrong_fallback=2, deflected=0.93, smalltalk=0.83),
     ),
-    "own2": (OWN2, Gate(top1=0.88, direct_right=0.83, wrong_fallback=2, deflected=0.85)),
-    "out-of-scope": (OUT_OF_SCOPE, Gate(top1=0, direct_right=0, wrong_fallback=0, deflected=0.8)),
+    "own2": (OWN2, Gate(top1=0.83, direct_right=0.81, wrong_fallback=2, deflected=1.0)),
+    "out-of-scope": (
+        OUT_OF_SCOPE,
+        Gate(top1=0, direct_right=0, wrong_fallback=0, deflected=0.9),
+    ),
     "realistic-tune": (
         TUNE,
-        Gate(top1=0.80, direct_right=0.78, wrong_fallback=13, deflected=0.78, smalltalk=0.93),
+        Gate(top1=0.83, direct_right=0.79, wrong_fallback=11, deflected=0.92, smalltalk=0.93),
     ),
+    "realistic-oos": (OOS, Gate(top1=0.89, direct_right=0.89, wrong_fallback=1, deflected=0.88)),
     # never fit on:
-    "own3": (OWN3, Gate(top1=0.86, direct_right=0.83, wrong_fallback=2, deflected=0.66, top3=0.94)),
+    "own3": (
+        OWN3,
+        Gate(top1=0.83, direct_right=0.83, wrong_fallback=2, deflected=0.75, top3=0.94),
+    ),
     "independent": (
         INDEPENDENT,
-        Gate(top1=0.95, direct_right=0.91, wrong_fallback=3, deflected=0.71, top3=0.96),
+        Gate(top1=0.94, direct_right=0.91, wrong_fallback=3, deflected=0.84, top3=0.96),
     ),
     "realistic-hold": (
         HOLD,
-        Gate(top1=0.88, direct_right=0.86, wrong_fallback=4, deflected=0.68, smalltalk=0.92),
+        Gate(top1=0.89, direct_right=0.88, wrong_fallback=2, deflected=0.87, smalltalk=0.92),
     ),
 }
 NEVER_FIT = (OWN3, INDEPENDENT, HOLD)
@@ -136,8 +140,19 @@ def _normal(text: str) -> str:
 
 @pytest.mark.parametrize(
     "questions",
-    [DEV, DEV_LONG, OWN, OWN2, OWN3, OUT_OF_SCOPE, INDEPENDENT, TUNE, HOLD],
-    ids=["dev", "dev-long", "own", "own2", "own3", "out-of-scope", "independent", "tune", "hold"],
+    [DEV, DEV_LONG, OWN, OWN2, OWN3, OUT_OF_SCOPE, INDEPENDENT, TUNE, HOLD, OOS],
+    ids=[
+        "dev",
+        "dev-long",
+        "own",
+        "own2",
+        "own3",
+        "out-of-scope",
+        "independent",
+        "tune",
+        "hold",
+        "realistic-oos",
+    ],
 )
 def test_no_evaluation_question_appears_verbatim_in_the_knowledge_base(kb, questions) -> None:
     if not questions.exists():

@@ -102,17 +102,16 @@ def mark_names(tokens: Iterable[Token]) -> Iterator[Token]:
 
 def mark_places(
     tokens: Iterable[Token],
-    places: frozenset[tuple[str, ...]],
+    places: Mapping[str, frozenset[tuple[str, ...]]],
     is_common: Callable[[str], bool],
     known: Callable[[str], bool] = lambda word: False,
-    longest: int = 5,
 ) -> Iterator[Token]:
     """Mark the words of a place name ("Den Helder", "Capelle aan den IJssel", "zaandam").
     A one-word name that is also an everyday word ("Best", "Groet") counts only when it is
     capitalised inside a sentence, one that is ``known`` (the handbook's own "Rotterdam")
     not at all; a hyphenated word counts by its first part ("Vlaardingen-Holy").
 
-    >>> places = {("den", "helder"), ("best",)}
+    >>> places = {"den": {("den", "helder")}, "best": {("best",)}}
     >>> tokens = tokenize("In Den Helder is het best")
     >>> [t.text for t in mark_places(tokens, places, {"best"}.__contains__) if t.kind == "place"]
     ['Den', 'Helder']
@@ -122,16 +121,17 @@ def mark_places(
     found: set[int] = set()
     start = 0
     while start < len(words):
-        for length in range(min(longest, len(words) - start), 0, -1):
-            span = words[start : start + length]
-            key = tuple(fold_word(t.text) for t in span)
-            if length == 1 and "-" in key[0]:
-                key = (key[0].split("-", 1)[0],)
+        first = fold_word(words[start].text)
+        if first not in places:
+            first = first.split("-", 1)[0]  # "Vlaardingen-Holy"
+        for place in sorted(places.get(first, ()), key=len, reverse=True):
+            span = words[start : start + len(place)]
+            key = (first, *(fold_word(t.text) for t in span[1:]))
             capitalised = span[0].pos > 0 and span[0].text[:1].isupper()
-            one = length == 1 and (known(key[0]) or (not capitalised and is_common(key[0])))
-            if key in places and not one:
+            one = len(place) == 1 and (known(first) or (not capitalised and is_common(first)))
+            if key == place and not one:
                 found.update(t.pos for t in span)
-                start += length
+                start += len(place)
                 break
         else:
             start += 1

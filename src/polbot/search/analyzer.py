@@ -150,13 +150,16 @@ class Analyzer:
         """The terms of a question, with corrections, compound parts and synonyms."""
         return iter(self.question_terms(text)[0])
 
-    def question_terms(self, text: str) -> tuple[list[Token], dict[int, str]]:
-        """The terms of a question (as :meth:`question`), and the folded word at each
-        position as the user meant it: as typed, or as corrected."""
+    def question_terms(self, text: str) -> tuple[list[Token], dict[int, str], int]:
+        """The terms of a question (as :meth:`question`), the folded word at each position
+        as the user meant it (as typed, or as corrected), and how many words of places it
+        named (set aside)."""
         meant: dict[int, str] = {}
         tokens: list[Token] = []
+        places = 0
         for token in self._words(text, known=self._known_word):
             if token.kind == "place":
+                places += token.weight == 1.0
                 continue
             word = self._question_word(token.text, token.kind != "name")
             meant.setdefault(token.pos, word.meant)
@@ -164,7 +167,7 @@ class Analyzer:
         expanded = expand_synonyms(
             tokens, self._synonyms, self._longest_synonym, self.weights.synonym
         )
-        return list(expanded), meant
+        return list(expanded), meant, places
 
     def _words(self, text: str, known: Callable[[str], bool] | None = None) -> Iterator[Token]:
         return words(text, self._stopwords, self._weak, self.weights, known=known)
@@ -248,13 +251,22 @@ class Analyzer:
         self, groups: Sequence[Sequence[str]]
     ) -> dict[tuple[str, ...], tuple[tuple[str, ...], ...]]:
         table: dict[tuple[str, ...], tuple[tuple[str, ...], ...]] = {}
+        frequencies = word_frequencies()
         for group in groups:
-            members = [tuple(t.text for t in self.page(m) if t.kind == "word") for m in group]
-            members = [m for m in dict.fromkeys(members) if m]
+            members: dict[tuple[str, ...], str] = {}
+            for phrase in group:
+                # A phrase stands in as its most telling word, the one least common in
+                # Dutch: "in kaart brengen" adds "kaart", not "brengen"; "coördinerende rol"
+                # adds "coordinerend", not "rol" (which would match any role).
+                terms = [(t.text, frequencies.get(t.text, 0.0)) for t in self._words(phrase)]
+                stems = tuple(
+                    term for t in self.page(phrase) if t.kind == "word" for term in [t.text]
+                )
+                if stems:
+                    surface = min(terms, key=lambda pair: pair[1])[0] if terms else stems[0]
+                    members.setdefault(stems, self.stemmer(surface))
             for member in members:
-                # A phrase stands in as its longest (most specific) word: "coördinerende
-                # rol" adds "coordinatie", not "rol" (which would match any role).
-                others = tuple((max(o, key=len),) for o in members if o != member)
+                others = tuple((telling,) for other, telling in members.items() if other != member)
                 table[member] = tuple(dict.fromkeys(table.get(member, ()) + others))
         return table
 

@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
+from operator import attrgetter
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +61,12 @@ class Evidence:
     """The known share of the sentences that ask, without their context."""
     unknown: float = 0.0
     """How telling the most informative unknown word of the asking sentences is (0..1)."""
+    brevity: float = 1.0
+    """1 / the number of topic words: in a short question an unknown word is much of it."""
+    place: float = 0.0
+    """1 when a sentence that asks names a town or district: a local fact, most often."""
+    sense: float = 0.0
+    """1 when the message speaks of polarisation in another sense (light, a camera filter)."""
     fact: float = 0.0
     """1 when the question asks for a fact (a number, a date, a phone number), else 0."""
     task: float = 0.0
@@ -68,23 +75,43 @@ class Evidence:
     """1 when it asks for an opinion."""
 
 
+_EVIDENCE = tuple(field.name for field in fields(Evidence))
+
+
+def _log(value: float) -> float:
+    return math.log(max(value, 0.01))
+
+
+def _confidence(e: Evidence) -> float:
+    return e.relevance * e.known_share * e.specific
+
+
+def _lead(e: Evidence) -> float:
+    return max(e.margin, 0.0) / max(e.relevance, 1e-9)
+
+
+# The inputs a model may use: the evidence, logarithms (a product of measures is a sum of
+# their logarithms), and the combinations a linear model cannot form.
+FEATURES: Mapping[str, Callable[[Evidence], float]] = {
+    **{name: attrgetter(name) for name in _EVIDENCE},
+    "confidence": _confidence,
+    "lead": _lead,
+    "log_relevance": lambda e: _log(e.relevance),
+    "log_coverage": lambda e: _log(e.coverage),
+    "log_known_share": lambda e: _log(e.known_share),
+    "log_asked_known_share": lambda e: _log(e.asked_known_share),
+    "log_specific": lambda e: _log(e.specific),
+    "log_example": lambda e: _log(e.example),
+    "log_confidence": lambda e: _log(_confidence(e)),
+    "log_lead": lambda e: _log(_lead(e)),
+    "short_unknown": lambda e: (1.0 - e.known_share) * e.brevity,
+    "short_log_known": lambda e: _log(e.known_share) * e.brevity,
+}
+
+
 def features(evidence: Evidence) -> dict[str, float]:
-    """The model's inputs: the evidence, and the products a linear model cannot form."""
-    values = asdict(evidence)
-    values["confidence"] = evidence.relevance * evidence.known_share * evidence.specific
-    values["lead"] = max(evidence.margin, 0.0) / max(evidence.relevance, 1e-9)
-    for name in (
-        "relevance",
-        "coverage",
-        "known_share",
-        "asked_known_share",
-        "specific",
-        "example",
-        "confidence",
-    ):
-        values[f"log_{name}"] = math.log(max(values[name], 0.01))
-    values["log_lead"] = math.log(max(values["lead"], 0.01))
-    return values
+    """Every input a model may use, for ``evidence``."""
+    return {name: value(evidence) for name, value in FEATURES.items()}
 
 
 @dataclass(frozen=True)
@@ -94,8 +121,10 @@ class Logistic:
     intercept: float
     coefficients: Mapping[str, float]
 
-    def probability(self, values: Mapping[str, float]) -> float:
-        logit = self.intercept + sum(w * values[name] for name, w in self.coefficients.items())
+    def probability(self, evidence: Evidence) -> float:
+        logit = self.intercept
+        for name, weight in self.coefficients.items():
+            logit += weight * FEATURES[name](evidence)
         if logit < -30.0:
             return 0.0
         return 1.0 / (1.0 + math.exp(-logit))
@@ -105,7 +134,7 @@ class Logistic:
         if not isinstance(data, Mapping) or not isinstance(data.get("coefficients"), Mapping):
             raise ValueError(f"{where}: expected intercept and coefficients")
         coefficients = data["coefficients"]
-        unknown = set(coefficients) - FEATURE_NAMES
+        unknown = set(coefficients) - set(FEATURES)
         if unknown:
             raise ValueError(f"{where}.coefficients: unknown features {sorted(unknown)}")
         return cls(float(data["intercept"]), {str(k): float(v) for k, v in coefficients.items()})
@@ -123,8 +152,7 @@ class DecisionModel:
 
     def probability(self, evidence: Evidence) -> float:
         """The probability that the page of ``evidence`` answers the message."""
-        values = features(evidence)
-        return self.scope.probability(values) * self.page.probability(values)
+        return self.scope.probability(evidence) * self.page.probability(evidence)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> DecisionModel:
@@ -139,6 +167,3 @@ def default_model() -> DecisionModel:
     """The bundled model, ``polbot/search/data/decision.json``."""
     text = resources.files("polbot.search").joinpath("data", "decision.json").read_text("utf-8")
     return DecisionModel.from_dict(json.loads(text))
-
-
-FEATURE_NAMES = frozenset(features(Evidence(*(0.0 for _ in fields(Evidence)))))

@@ -107,8 +107,14 @@ class _Query:
     unknown: float
     """The informativeness of the most telling word of the asking sentences that the
     handbook does not know at all."""
+    words: int
+    """The number of topic words (not question words)."""
+    asked_place: bool
+    """Whether an asking sentence names a place ("wie is de burgemeester van Maassluis")."""
     key: tuple[str, ...]
     """The words as analysed, in order: equal keys are equal questions."""
+    pairs: tuple[tuple[tuple[str, str], float], ...]
+    """Consecutive topic words of a sentence, with the smaller IDF mass of the two."""
 
 
 class Engine:
@@ -253,6 +259,9 @@ class Engine:
                 topical=query.topical,
                 asked_known_share=query.asked_known_share,
                 unknown=query.unknown,
+                brevity=1.0 / max(query.words, 1),
+                place=float(query.asked_place),
+                sense=float("sense" in requests),
                 fact=float("fact" in requests),
                 task=float("task" in requests),
                 opinion=float("opinion" in requests),
@@ -268,11 +277,15 @@ class Engine:
         positions, masses, scored, key = [], [], [], []
         known = informative = content = topical = 0.0
         asked_known = asked_informative = unknown = 0.0
+        words = 0
+        asked_place = False
+        pairs: list[tuple[tuple[str, str], float]] = []
         for sentence in sentences:
             asks = sentence.role == "question"
             share = 1.0 if asks else tuning.context_weight
             known_share = 1.0 if asks else tuning.context_known_weight
-            tokens, meant = self.analyzer.question_terms(sentence.text)
+            tokens, meant, places = self.analyzer.question_terms(sentence.text)
+            asked_place = asked_place or (asks and places > 0)
             grouped: dict[int, dict[str, Token]] = {}
             for token in tokens:
                 if token.pos not in grouped:
@@ -282,6 +295,7 @@ class Engine:
                 terms = grouped[token.pos]
                 if token.text not in terms or terms[token.text].weight < token.weight:
                     terms[token.text] = token
+            previous: tuple[str, float] | None = None
             for pos, terms in grouped.items():
                 first = next(iter(terms.values()))  # the word itself (perhaps corrected)
                 weight = first.weight * share
@@ -327,6 +341,10 @@ class Engine:
                     topical += share * info * knownness * spread
                 if first.kind != "question":
                     content += mass / share
+                    words += 1
+                    if previous is not None and index.knows(first.text):
+                        pairs.append(((previous[0], first.text), min(previous[1], mass)))
+                    previous = (first.text, mass) if index.knows(first.text) else None
                 key.append(first.text)
         return _Query(
             positions=tuple(positions),
@@ -338,7 +356,10 @@ class Engine:
             topical=1.0 - math.exp(-topical),
             asked_known_share=asked_known / asked_informative if asked_informative else 1.0,
             unknown=unknown,
+            words=words,
+            asked_place=asked_place,
             key=tuple(key),
+            pairs=tuple(pairs),
         )
 
     def _measures(
@@ -350,13 +371,26 @@ class Engine:
         coverage = self._coverage(query, doc)
         title = self._coverage(query, doc, self._titles[doc])
         bm25_share = min(1.0, bm25 / query.mass)
+        phrase = self._phrase(query, doc)
         relevance = (
             tuning.example_weight * example
             + tuning.coverage_weight * coverage
             + tuning.title_weight * title
             + tuning.bm25_weight * bm25_share
+            + tuning.phrase_weight * phrase
         ) / tuning.total_weight
         return relevance, example, coverage, title, bm25_share
+
+    def _phrase(self, query: _Query, doc: int) -> float:
+        """The share of the question's consecutive word pairs (by IDF mass) that follow each
+        other in the document too: "coördinerende rol" is one page's, not another's
+        "coördineert de samenwerking"."""
+        total = found = 0.0
+        for pair, mass in query.pairs:
+            total += mass
+            if self.index.has_pair(pair, doc):
+                found += mass
+        return found / total if total else 0.0
 
     def _coverage(self, query: _Query, doc: int, within: frozenset[str] | None = None) -> float:
         """The share of the question's IDF mass that occurs in the document (anywhere, or

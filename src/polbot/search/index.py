@@ -14,6 +14,7 @@ example nearest to a question: paraphrases of an example share its rare words.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -66,7 +67,13 @@ class Index:
         raw: dict[str, dict[int, list[float]]] = defaultdict(dict)
         lengths: dict[str, list[float]] = {name: [] for name in names}
         units: list[list[tuple[tuple[str, float, int], ...]]] = []
+        self._pairs: list[frozenset[tuple[str, str]]] = []
         for doc, document in enumerate(documents):
+            pairs: set[tuple[str, str]] = set()
+            for name in names:
+                for unit in document.get(name, ()):
+                    pairs.update(word_pairs(unit))
+            self._pairs.append(frozenset(pairs))
             for number, name in enumerate(names):
                 length = 0.0
                 for unit in document.get(name, ()):
@@ -142,6 +149,10 @@ class Index:
         postings = self._postings.get(term)
         return len(postings) / self.size if postings else 0.0
 
+    def has_pair(self, pair: tuple[str, str], doc: int) -> bool:
+        """Whether two words follow each other (stop words aside) somewhere in the document."""
+        return pair in self._pairs[doc]
+
     def contains(self, term: str, doc: int) -> bool:
         """Whether the document has the term in any field."""
         postings = self._postings.get(term)
@@ -167,6 +178,9 @@ class Index:
                         best[doc] = value
             for doc, value in best.items():
                 gathered[doc] = gathered.get(doc, 0.0) + value
+        if self.size <= IMPACT_DEPTH:
+            # Every posting was gathered: the sums are the exact scores.
+            return {doc: gathered[doc] for doc in heapq.nlargest(k, gathered, key=gathered.get)}
         shortlist = heapq.nlargest(RESCORE_DEPTH * k, gathered, key=gathered.__getitem__)
         exact = {doc: self.score(positions, caps, doc) for doc in shortlist}
         return {doc: exact[doc] for doc in heapq.nlargest(k, exact, key=exact.__getitem__)}
@@ -184,3 +198,11 @@ class Index:
                         best = value
             total += min(cap, best)
         return total
+
+
+def word_pairs(unit: Sequence[Token]) -> list[tuple[str, str]]:
+    """The pairs of consecutive words of a text (stop words aside), each by its first term:
+    "coördinerende rol" is (coordinatie, rol)."""
+    firsts = {t.pos: t for t in reversed(unit)}.values()
+    words = [t.text for t in reversed(list(firsts)) if t.kind != "question"]
+    return list(itertools.pairwise(words))

@@ -8,7 +8,7 @@ vocabulary of the pages, so they only ever produce words the index knows.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -35,8 +35,18 @@ class DutchData:
     question_words: frozenset[str]
     stem_overrides: dict[str, str]
     compound_links: tuple[str, ...]
-    places: frozenset[tuple[str, ...]]
-    """Dutch place names, as folded words ("den", "helder")."""
+    places: Mapping[str, frozenset[tuple[str, ...]]]
+    """Dutch place names as folded words ("den", "helder"), by their first word."""
+
+
+def _by_first_word(
+    phrases: Iterable[tuple[str, ...]],
+) -> Mapping[str, frozenset[tuple[str, ...]]]:
+    grouped: dict[str, set[tuple[str, ...]]] = {}
+    for phrase in phrases:
+        if phrase:
+            grouped.setdefault(phrase[0], set()).add(phrase)
+    return {first: frozenset(found) for first, found in grouped.items()}
 
 
 @lru_cache(maxsize=1)
@@ -48,7 +58,7 @@ def dutch() -> DutchData:
         question_words=frozenset(_data_lines("question-words-nl.txt")),
         stem_overrides={word: stem.strip() for word, stem in overrides.items()},
         compound_links=tuple(_data_lines("compounds-nl.txt")),
-        places=frozenset(
+        places=_by_first_word(
             tuple(fold_word(w) for w in _PLACE_WORD.findall(line))
             for line in _data_lines("places-nl.txt")
         ),
@@ -238,8 +248,8 @@ class SpellingCorrector:
 
     def _nearest(self, word: str) -> tuple[str, int] | None:
         limit = max_typo_distance(word)
-        if not limit or not word.isalpha():
-            return None
+        if not limit or not word.replace("-", "").isalpha():
+            return None  # a hyphenated word may be misspelt ("e-learing"), a number not
         start = word[:1] if self._same_start else ""
         best: tuple[int, str] | None = None
         for length in range(len(word) - limit, len(word) + limit + 1):

@@ -23,8 +23,9 @@ knowledge base's smalltalk examples.
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -78,19 +79,61 @@ class Message:
         return tuple(s for s in self.sentences if s.role == "question")
 
 
+class Phrases:
+    """A list of phrases (folded words), found by their first word.
+
+    >>> Phrases(["dank je", "dank je wel"]).at(["dank", "je", "wel", "hoor"], 0)
+    3
+    """
+
+    def __init__(self, phrases: Iterable[str]) -> None:
+        lengths: dict[str, set[int]] = {}
+        self._phrases: set[tuple[str, ...]] = set()
+        for phrase in phrases:
+            words = tuple(_folded_words(phrase))
+            if words:
+                self._phrases.add(words)
+                lengths.setdefault(words[0], set()).add(len(words))
+        self._lengths = {first: sorted(n, reverse=True) for first, n in lengths.items()}
+
+    def at(self, folded: Sequence[str], start: int) -> int:
+        """The number of words of the longest phrase at ``start``, or 0."""
+        if start >= len(folded):
+            return 0
+        for length in self._lengths.get(folded[start], ()):
+            if (
+                start + length <= len(folded)
+                and tuple(folded[start : start + length]) in self._phrases
+            ):
+                return length
+        return 0
+
+    def anywhere(self, folded: Sequence[str]) -> bool:
+        """Whether a phrase occurs anywhere in ``folded``."""
+        return any(self.at(folded, start) for start in range(len(folded)))
+
+
+@dataclass(frozen=True, slots=True)
+class OtherSenses:
+    """The words that make a word with ``stem`` in it mean something else than the
+    handbook's polarisation ("gepolariseerd licht", "een polariserende zonnebril")."""
+
+    stem: str
+    words: Phrases
+
+
 @dataclass(frozen=True, slots=True)
 class ChatLanguage:
     """The Dutch language data of :mod:`polbot.search.message` (see its data file)."""
 
-    openers: frozenset[tuple[str, ...]]
-    closers: frozenset[tuple[str, ...]]
-    meta: frozenset[tuple[str, ...]]
+    openers: Phrases
+    closers: Phrases
+    meta: Phrases
     abbreviations: frozenset[str]
-    question_openers: frozenset[tuple[str, ...]]
-    asking: frozenset[tuple[str, ...]]
-    requests: Mapping[str, frozenset[tuple[str, ...]]]
-    longest: int
-    """The number of words of the longest phrase."""
+    question_openers: Phrases
+    asking: Phrases
+    requests: Mapping[str, Phrases]
+    other_senses: OtherSenses
 
 
 @lru_cache(maxsize=1)
@@ -99,18 +142,15 @@ def chat_language() -> ChatLanguage:
     path = resources.files("polbot.search").joinpath("data", "messages-nl.yaml")
     data = yaml.safe_load(path.read_text("utf-8"))
 
-    def phrases(found: list[object]) -> frozenset[tuple[str, ...]]:
-        return frozenset(tuple(_folded_words(str(p))) for p in found)
-
-    lists = {key: phrases(data[key]) for key in ("openers", "closers", "meta")}
-    lists |= {key: phrases(data[key]) for key in ("question_openers", "asking")}
-    requests = {kind: phrases(found) for kind, found in data["requests"].items()}
-    every = [p for found in (*lists.values(), *requests.values()) for p in found]
+    lists = ("openers", "closers", "meta", "question_openers", "asking")
     return ChatLanguage(
-        **lists,
+        **{key: Phrases(map(str, data[key])) for key in lists},
         abbreviations=frozenset(fold_word(str(a)).rstrip(".") for a in data["abbreviations"]),
-        requests=requests,
-        longest=max(len(p) for p in every),
+        requests={kind: Phrases(map(str, found)) for kind, found in data["requests"].items()},
+        other_senses=OtherSenses(
+            fold_word(str(data["other_senses"]["stem"])),
+            Phrases(map(str, data["other_senses"]["words"])),
+        ),
     )
 
 
@@ -157,15 +197,24 @@ class MessageReader:
             return Message(message, (), intent)
         pieces = list(self._sentences(text))
         intents: list[str] = []
-        if pieces:
-            self._without_opener(pieces[0])
+        whole = len(pieces) == 1 and pieces[0].clauses == {0}
         pieces = self._without_signature(pieces, intents)
+        # A message of one plain sentence was matched as a whole above.
+        unchanged = whole and len(pieces) == 1 and " ".join(pieces[0].words) == text.strip()
         said = []
         for piece in pieces:
-            spoken = self._smalltalk_of(piece.words)
+            spoken = None if unchanged else self._smalltalk_of(piece)
             if spoken is not None:
                 intents += spoken
                 continue
+            folded = piece.folded
+            if self._language.closers.at(folded, 0) == len(folded):
+                continue  # "Alvast bedankt!" before the signature
+            if not said:
+                greeting = self._without_opener(piece)
+                if not piece.words:  # "hallo polbot": the greeting is all there is
+                    intents += [i for w in greeting if (i := self._smalltalk.match(w)[0])]
+                    continue
             piece.words = self._without_meta(piece.words)
             if piece.words:
                 said.append(piece)
@@ -205,35 +254,29 @@ class MessageReader:
                 yield _Piece(words, frozenset(clauses), stripped.endswith("?"))
             words, clauses = [], set()
 
-    def _phrase_at(
-        self, folded: Sequence[str], start: int, phrases: frozenset[tuple[str, ...]]
-    ) -> int:
-        """The length of the longest phrase of ``phrases`` at ``start``, or 0."""
-        for length in range(min(self._language.longest, len(folded) - start), 0, -1):
-            if tuple(folded[start : start + length]) in phrases:
-                return length
-        return 0
-
-    def _without_opener(self, piece: _Piece) -> None:
-        """A message's first sentence without its greeting ("Hoi Kees, ...")."""
+    def _without_opener(self, piece: _Piece) -> list[str]:
+        """Take a message's greeting ("Hoi Kees, ...") off its first sentence; return the
+        greeting's words (without a name)."""
         folded = piece.folded
         start = 0
-        while length := self._phrase_at(folded, start, self._language.openers):
+        while length := self._language.openers.at(folded, start):
             start += length
+        greeting = piece.words[:start]
         if start and start + 1 in piece.clauses and piece.words[start][:1].isupper():
             start += 1  # a name after the greeting: "Hoi Kees, ..."
         piece.words = piece.words[start:]
         piece.clauses = frozenset({0} | {c - start for c in piece.clauses if c > start})
+        return greeting
 
     def _without_signature(self, pieces: list[_Piece], intents: list[str]) -> list[_Piece]:
         """The sentences before the closing phrase ("Groet, Sanne"; "mvg Kees")."""
         for number in range(len(pieces) - 1, -1, -1):
             folded = pieces[number].folded
             for start in sorted(pieces[number].clauses):
-                length = self._phrase_at(folded, start, self._language.closers)
+                length = self._language.closers.at(folded, start)
                 if length and len(folded) - start - length <= MAX_SIGNATURE_WORDS:
-                    signed = self._smalltalk_of(pieces[number].words[start : start + length])
-                    intents += signed or ()
+                    closing = pieces[number].words[start : start + length]
+                    intents += self._smalltalk_of(_Piece(closing, frozenset({0}), False)) or ()
                     kept = pieces[: number + 1]
                     kept[-1].words = kept[-1].words[:start]
                     return [p for p in kept if p.words]
@@ -241,10 +284,11 @@ class MessageReader:
                 break  # only the last sentence or two can close the message
         return pieces
 
-    def _smalltalk_of(self, words: Sequence[str]) -> list[str] | None:
+    def _smalltalk_of(self, piece: _Piece) -> list[str] | None:
         """The intents of a sentence made only of smalltalk ("Dank je, tot ziens"), or
         ``None``."""
-        clauses = [c for c in _CLAUSE_END.split(" ".join(words)) if c.strip()]
+        starts = sorted({0, *piece.clauses, len(piece.words)})
+        clauses = [" ".join(piece.words[a:b]) for a, b in itertools.pairwise(starts) if a < b]
         found = [self._smalltalk.match(clause)[0] for clause in clauses]
         if not found or None in found:
             return None
@@ -255,7 +299,7 @@ class MessageReader:
         kept = []
         start = 0
         while start < len(words):
-            length = self._phrase_at(folded, start, self._language.meta)
+            length = self._language.meta.at(folded, start)
             if length:
                 start += length
             else:
@@ -266,19 +310,20 @@ class MessageReader:
     def _requests(self, piece: _Piece) -> frozenset[str]:
         """What an asking sentence asks for beside guidance (see :class:`Sentence`)."""
         folded = piece.folded
-        return frozenset(
-            kind
-            for kind, phrases in self._language.requests.items()
-            if any(self._phrase_at(folded, n, phrases) for n in range(len(folded)))
-        )
+        requests = self._language.requests.items()
+        found = {kind for kind, phrases in requests if phrases.anywhere(folded)}
+        senses = self._language.other_senses
+        if any(senses.stem in w for w in folded) and senses.words.anywhere(folded):
+            found.add("sense")
+        return frozenset(found)
 
     def _asks(self, piece: _Piece) -> bool:
         """Whether a sentence asks: it ends in a question mark, opens like a question ("Is
         er ...", "Hoe ..."), or says it asks ("ik vraag me af")."""
         folded = piece.folded
-        if piece.asks or self._phrase_at(folded, 0, self._language.question_openers):
+        if piece.asks or self._language.question_openers.at(folded, 0):
             return True
-        return any(self._phrase_at(folded, n, self._language.asking) for n in range(len(folded)))
+        return self._language.asking.anywhere(folded)
 
 
 def _main_intent(intents: Sequence[str]) -> str | None:

@@ -44,6 +44,11 @@ class SmalltalkMatcher:
         for intent in intents:
             for example in intent.examples:
                 self._examples.setdefault(_key(example), intent.id)
+        # A typo, not another word: an example matches only a message of as many words
+        # ("hoe laat is het" is not "hoe is het").
+        self._by_words: dict[int, list[str]] = {}
+        for example in self._examples:
+            self._by_words.setdefault(example.count(" "), []).append(example)
 
     def match(self, text: str) -> tuple[str | None, float]:
         key = _key(text[:200])
@@ -52,9 +57,7 @@ class SmalltalkMatcher:
         intent = self._examples.get(key)
         if intent is not None:
             return intent, 1.0
-        # A typo, not another word: the example must have as many words ("hoe laat is
-        # het" is not "hoe is het").
-        same_length = [e for e in self._examples if e.count(" ") == key.count(" ")]
+        same_length = self._by_words.get(key.count(" "), [])
         found = extractOne(key, same_length, scorer=fuzz.ratio, score_cutoff=MIN_SIMILARITY)
         if found is None:
             return None, 0.0

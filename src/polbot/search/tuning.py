@@ -50,6 +50,8 @@ class Tuning:
     bm25_weight: float = 0.2
     # The title names a page's topic: a question about that topic leans towards it.
     title_weight: float = 0.15
+    # Consecutive words of the question that follow each other in the page too.
+    phrase_weight: float = 0.15
     # IDF mass added to both sides of an example match, so that matches on words every
     # page shares stay weak; also the mass at which a question counts as half specific.
     example_smoothing: float = 0.5
@@ -69,11 +71,17 @@ class Tuning:
     context_weight: float = 0.8
     context_known_weight: float = 0.4
     # Pages scored exactly per question (the best by BM25F).
-    candidates_considered: int = 8
+    candidates_considered: int = 6
 
     @property
     def total_weight(self) -> float:
-        return self.example_weight + self.coverage_weight + self.title_weight + self.bm25_weight
+        return (
+            self.example_weight
+            + self.coverage_weight
+            + self.title_weight
+            + self.bm25_weight
+            + self.phrase_weight
+        )
 
 
 @dataclass(frozen=True, slots=True)
