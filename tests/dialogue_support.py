@@ -156,3 +156,13 @@ def converse(assistant: Assistant, turns: Iterable[str | Event]) -> tuple[str, l
             lines += [f"< {line}" for line in plain(reply).splitlines()]
             lines.append("< " + " ".join(f"[{b.label}]" for b in reply.buttons))
     return "\n".join(lines), replies
+
+
+# The questions that users must get the page's answer to straight away, in every
+# channel: (question, page id, page title).
+STRAIGHT_AWAY = (
+    ("Wat is polarisatie?", "definitie", "Definitie polarisatie"),
+    ("Wie moet ik trainen?", "train-de-juiste-mensen", "Train de juiste mensen"),
+    ("Wat doet een aandachtsfunctionaris?", "capaciteit", "Capaciteit"),
+)
+ALTERNATIVES_LEAD = "Bedoelde u misschien"

@@ -9,6 +9,8 @@ from pathlib import Path
 import pexpect
 import pytest
 
+from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
+
 POLBOT = Path(sys.executable).parent / "polbot"
 TIMEOUT = 60  # the first start builds the engine's index on a shared 2-core machine
 
@@ -80,3 +82,14 @@ def test_a_broken_knowledge_base_prints_the_problems_and_exits_2(tmp_path: Path)
     assert child.exitstatus == 2, "like every command that cannot start"
     assert child.before.startswith("polbot chat: ") and "home.yaml:" in child.before
     assert "Traceback" not in child.before
+
+
+def test_the_issue_questions_get_their_page_straight_away(child: pexpect.spawn) -> None:
+    for question, _, title in STRAIGHT_AWAY:
+        child.sendline(question)
+        child.expect_exact(title)
+        child.expect_exact("[1] Lees verder")
+        child.expect_exact("> ")
+        assert ALTERNATIVES_LEAD not in child.before, question
+    child.sendline("/stop")
+    finish(child)

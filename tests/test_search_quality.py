@@ -81,7 +81,7 @@ GATES = {
     "dev": (DEV, Gate(top1=0.95, direct_right=0.95, wrong_fallback=1, deflected=1.0, top3=0.98)),
     "dev-long": (
         DEV_LONG,
-        Gate(top1=0.90, direct_right=0.88, wrong_fallback=4, deflected=0.92, top3=0.95),
+        Gate(top1=0.91, direct_right=0.88, wrong_fallback=2, deflected=0.92, top3=0.95),
     ),
     "own": (
         OWN,
@@ -94,21 +94,21 @@ GATES = {
     ),
     "realistic-tune": (
         TUNE,
-        Gate(top1=0.83, direct_right=0.79, wrong_fallback=11, deflected=0.92, smalltalk=0.93),
+        Gate(top1=0.84, direct_right=0.79, wrong_fallback=10, deflected=0.90, smalltalk=0.93),
     ),
     "realistic-oos": (OOS, Gate(top1=0.89, direct_right=0.89, wrong_fallback=1, deflected=0.88)),
     # never fit on:
     "own3": (
         OWN3,
-        Gate(top1=0.83, direct_right=0.83, wrong_fallback=2, deflected=0.75, top3=0.94),
+        Gate(top1=0.83, direct_right=0.83, wrong_fallback=2, deflected=0.66, top3=0.94),
     ),
     "independent": (
         INDEPENDENT,
-        Gate(top1=0.94, direct_right=0.91, wrong_fallback=3, deflected=0.84, top3=0.96),
+        Gate(top1=0.94, direct_right=0.91, wrong_fallback=3, deflected=0.81, top3=0.96),
     ),
     "realistic-hold": (
         HOLD,
-        Gate(top1=0.89, direct_right=0.88, wrong_fallback=2, deflected=0.87, smalltalk=0.92),
+        Gate(top1=0.89, direct_right=0.88, wrong_fallback=2, deflected=0.85, smalltalk=0.92),
     ),
 }
 NEVER_FIT = (OWN3, INDEPENDENT, HOLD)

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
 from polbot.dialogue import Event, Reply
 from polbot.server.app import SECURITY_HEADERS, build_app
 from polbot.server.metrics import Metrics
@@ -309,3 +310,15 @@ def test_the_web_channel_can_be_switched_off() -> None:
     paths = {resource.canonical for resource in app.router.resources()}
     assert "/api/chat" not in paths
     assert {"/healthz", "/readyz", "/metrics"} <= paths
+
+
+@pytest.mark.parametrize(("question", "page_id", "title"), STRAIGHT_AWAY)
+async def test_the_issue_questions_get_their_page_straight_away(
+    http: aiohttp.ClientSession, question: str, page_id: str, title: str
+) -> None:
+    status, body = await chat(http, {"text": question})
+    assert status == 200
+    [reply] = body["replies"]
+    assert (reply["kind"], reply["page_id"]) == ("answer", page_id)
+    assert title in json.dumps(reply, ensure_ascii=False)
+    assert ALTERNATIVES_LEAD not in json.dumps(reply, ensure_ascii=False)

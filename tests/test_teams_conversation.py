@@ -9,6 +9,7 @@ import json
 import pytest
 from aiohttp.test_utils import TestClient
 
+from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
 from polbot.channels.teams.cards import MAX_BUTTONS_PER_CARD, render_all
 from polbot.channels.teams.inbound import MAX_BODY_BYTES
 from polbot.dialogue import TextMessage
@@ -122,3 +123,14 @@ async def test_the_commands_of_the_teams_command_menu_are_answered(teams, connec
     contact = fake.messages()[-1]["text"]
     assert kb.page("contact").title in contact
     assert f"mailto:{HELPDESK}" in contact
+
+
+@pytest.mark.parametrize(("question", "page_id", "title"), STRAIGHT_AWAY)
+async def test_the_issue_questions_get_their_page_straight_away(
+    teams, connector, question: str, page_id: str, title: str
+) -> None:
+    fake, url = connector
+    messages = await _say(teams, fake, activity(url, text=question))
+    text = "\n".join(message["text"] for message in messages)
+    assert title in text
+    assert ALTERNATIVES_LEAD not in text

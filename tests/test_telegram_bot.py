@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
 from polbot.compose import build_assistant
 from polbot.dialogue import Assistant, TextMessage
 from polbot.knowledge import load_knowledge
@@ -361,3 +362,15 @@ async def _eventually(check: Callable[[], Any], timeout: float = 3.0) -> Any:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.02)
     return result
+
+
+@pytest.mark.parametrize(("question", "page_id", "title"), STRAIGHT_AWAY)
+async def test_the_issue_questions_get_their_page_straight_away(
+    bot: FakeBotApi, question: str, page_id: str, title: str
+) -> None:
+    bot.push(bot.message(CHAT, question))
+    [sent] = await bot.wait_for("sendMessage")
+    text = visible_text(sent.params["text"])
+    assert text.startswith(title)
+    assert ALTERNATIVES_LEAD not in text
+    assert payloads(sent.params)[0] == f"p:{page_id}"  # Lees verder

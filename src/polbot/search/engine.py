@@ -52,6 +52,8 @@ from polbot.search.smalltalk import SmalltalkMatcher
 from polbot.search.tuning import Policy, Tuning, Weights
 
 MAX_POSITIONS = 40
+# What the analyzer makes of a sentence (see Analyzer.question_terms).
+Terms = tuple[list[Token], dict[int, str], int]
 # At most this many of a message's questions are read one by one.
 MAX_QUESTIONS = 4
 MAX_CANDIDATES = 3
@@ -178,9 +180,9 @@ class Engine:
             sentences = self.reader.read(question).sentences
             if len(sentences) != 1:
                 continue
-            query = self._query(sentences)
-            if query.content_mass > 0.0:
-                owners.setdefault(query.key, set()).add(page_id)
+            firsts = _words_of(self.analyzer.question_terms(sentences[0].text)[0])
+            if any(t.kind != "question" for t in firsts):
+                owners.setdefault(tuple(t.text for t in firsts), set()).add(page_id)
         return {key: ids.pop() for key, ids in owners.items() if len(ids) == 1}
 
     # --- the two steps -----------------------------------------------------------------
@@ -199,7 +201,9 @@ class Engine:
         if len(questions) > 1:
             context = tuple(s for s in message.sentences if s.role == "context")
             readings += [(question, *context) for question in questions]
-        return Ranking(message, tuple(self._reading(sentences) for sentences in readings))
+        # Each sentence is analysed once, whatever the readings it is part of.
+        analysed = {s.text: self.analyzer.question_terms(s.text) for s in message.sentences}
+        return Ranking(message, tuple(self._reading(r, analysed) for r in readings))
 
     def decide(self, ranking: Ranking) -> SearchResult:
         """The reply's kind for a ranking: smalltalk, an answer (straight away or with
@@ -232,8 +236,8 @@ class Engine:
 
     # --- ranking -----------------------------------------------------------------------
 
-    def _reading(self, sentences: Sequence[Sentence]) -> Reading:
-        query = self._query(sentences)
+    def _reading(self, sentences: Sequence[Sentence], analysed: Mapping[str, Terms]) -> Reading:
+        query = self._query(sentences, analysed)
         if query.content_mass == 0.0:  # nothing but stop words and question words
             return Reading(())
         tuning = self.tuning
@@ -269,7 +273,9 @@ class Engine:
             pages.append(Ranked(self._page_ids[doc], evidence))
         return Reading(tuple(pages), self._exact.get(query.key) if len(sentences) == 1 else None)
 
-    def _query(self, sentences: Sequence[Sentence]) -> _Query:
+    def _query(
+        self, sentences: Sequence[Sentence], analysed: Mapping[str, Terms] | None = None
+    ) -> _Query:
         """A reading's weighted terms: each word position with its alternative terms, its
         IDF mass and how well the handbook knows it."""
         tuning = self.tuning
@@ -284,7 +290,8 @@ class Engine:
             asks = sentence.role == "question"
             share = 1.0 if asks else tuning.context_weight
             known_share = 1.0 if asks else tuning.context_known_weight
-            tokens, meant, places = self.analyzer.question_terms(sentence.text)
+            found = analysed.get(sentence.text) if analysed is not None else None
+            tokens, meant, places = found or self.analyzer.question_terms(sentence.text)
             asked_place = asked_place or (asks and places > 0)
             grouped: dict[int, dict[str, Token]] = {}
             for token in tokens:
@@ -434,6 +441,14 @@ class Engine:
             example_side = min(1.0, sum(matched_example[number].values()) / example_mass)
             best = max(best, (query_side * example_side) ** 0.5)
         return best
+
+
+def _words_of(tokens: Sequence[Token]) -> list[Token]:
+    """The first term at each position: the word itself (perhaps corrected)."""
+    firsts: dict[int, Token] = {}
+    for token in tokens:
+        firsts.setdefault(token.pos, token)
+    return list(firsts.values())
 
 
 def _first(candidates: tuple[Candidate, ...], page_id: str) -> tuple[Candidate, ...]:

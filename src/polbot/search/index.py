@@ -67,12 +67,13 @@ class Index:
         raw: dict[str, dict[int, list[float]]] = defaultdict(dict)
         lengths: dict[str, list[float]] = {name: [] for name in names}
         units: list[list[tuple[tuple[str, float, int], ...]]] = []
-        self._pairs: list[frozenset[tuple[str, str]]] = []
+        # A document's word pairs, kept as hashes: a large index holds millions of them.
+        self._pairs: list[frozenset[int]] = []
         for doc, document in enumerate(documents):
-            pairs: set[tuple[str, str]] = set()
+            pairs: set[int] = set()
             for name in names:
                 for unit in document.get(name, ()):
-                    pairs.update(word_pairs(unit))
+                    pairs.update(map(hash, word_pairs(unit)))
             self._pairs.append(frozenset(pairs))
             for number, name in enumerate(names):
                 length = 0.0
@@ -151,7 +152,7 @@ class Index:
 
     def has_pair(self, pair: tuple[str, str], doc: int) -> bool:
         """Whether two words follow each other (stop words aside) somewhere in the document."""
-        return pair in self._pairs[doc]
+        return hash(pair) in self._pairs[doc]
 
     def contains(self, term: str, doc: int) -> bool:
         """Whether the document has the term in any field."""

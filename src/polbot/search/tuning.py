@@ -71,7 +71,7 @@ class Tuning:
     context_weight: float = 0.8
     context_known_weight: float = 0.4
     # Pages scored exactly per question (the best by BM25F).
-    candidates_considered: int = 6
+    candidates_considered: int = 5
 
     @property
     def total_weight(self) -> float:
@@ -90,6 +90,6 @@ class Policy:
     the other likely pages as alternatives under it), and to answer straight away, which
     needs as well that no other page is nearly as likely (``near`` times as likely)."""
 
-    answer_at: float = 0.3
+    answer_at: float = 0.28
     direct_at: float = 0.4
     near: float = 0.8
