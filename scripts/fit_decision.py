@@ -69,6 +69,7 @@ SCOPE_FEATURES = (
     "opinion",
     "place",
     "sense",
+    "it",
 )
 PAGE_FEATURES = ("margin", "lead", "log_relevance", "example")
 ROUNDS = 3

@@ -81,22 +81,22 @@ GATES = {
     "dev": (DEV, Gate(top1=0.95, direct_right=0.95, wrong_fallback=1, deflected=1.0, top3=0.98)),
     "dev-long": (
         DEV_LONG,
-        Gate(top1=0.91, direct_right=0.88, wrong_fallback=2, deflected=0.92, top3=0.95),
+        Gate(top1=0.91, direct_right=0.88, wrong_fallback=3, deflected=0.96, top3=0.94),
     ),
     "own": (
         OWN,
         Gate(top1=0.97, direct_right=0.95, wrong_fallback=2, deflected=0.93, smalltalk=0.83),
     ),
-    "own2": (OWN2, Gate(top1=0.83, direct_right=0.81, wrong_fallback=2, deflected=1.0)),
+    "own2": (OWN2, Gate(top1=0.86, direct_right=0.81, wrong_fallback=1, deflected=1.0)),
     "out-of-scope": (
         OUT_OF_SCOPE,
         Gate(top1=0, direct_right=0, wrong_fallback=0, deflected=0.9),
     ),
     "realistic-tune": (
         TUNE,
-        Gate(top1=0.84, direct_right=0.79, wrong_fallback=10, deflected=0.90, smalltalk=0.93),
+        Gate(top1=0.85, direct_right=0.80, wrong_fallback=10, deflected=0.90, smalltalk=0.93),
     ),
-    "realistic-oos": (OOS, Gate(top1=0.89, direct_right=0.89, wrong_fallback=1, deflected=0.88)),
+    "realistic-oos": (OOS, Gate(top1=0.89, direct_right=0.89, wrong_fallback=1, deflected=0.89)),
     # never fit on:
     "own3": (
         OWN3,

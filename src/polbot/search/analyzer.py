@@ -220,8 +220,8 @@ class Analyzer:
         return ()
 
     def _correction(self, word: str) -> str | None:
-        if self.known(word) or word in self._abbreviations:
-            return None
+        if self._known_word(word):
+            return None  # a word of the pages, an abbreviation or a synonym is no typo
         if is_common_word(word):
             return None  # a real Dutch word the handbook does not use: not a typo
         # A rare inflection the stemmer leaves apart ("weerbaarder") is its base word; a

@@ -67,6 +67,8 @@ class Evidence:
     """1 when a sentence that asks names a town or district: a local fact, most often."""
     sense: float = 0.0
     """1 when the message speaks of polarisation in another sense (light, a camera filter)."""
+    it: float = 0.0
+    """1 when it is about computers and office software (a laptop, Teams, a password)."""
     fact: float = 0.0
     """1 when the question asks for a fact (a number, a date, a phone number), else 0."""
     task: float = 0.0

@@ -266,6 +266,7 @@ class Engine:
                 brevity=1.0 / max(query.words, 1),
                 place=float(query.asked_place),
                 sense=float("sense" in requests),
+                it=float("it" in requests),
                 fact=float("fact" in requests),
                 task=float("task" in requests),
                 opinion=float("opinion" in requests),

@@ -57,7 +57,9 @@ class Sentence:
     """A sentence of a message that says something: it asks, or it sets the scene.
 
     ``requests`` names what an asking sentence asks for beside guidance: a ``fact`` (a
-    number, a date, a phone number), a ``task`` (a text to write) or an ``opinion``.
+    number, a date, a phone number), a ``task`` (a text to write) or an ``opinion``; and,
+    for any sentence, what else it is about than the handbook: polarisation in another
+    ``sense`` (light, a camera filter), or a topic of its own (``it``: a laptop, Teams).
     """
 
     text: str
@@ -133,6 +135,7 @@ class ChatLanguage:
     question_openers: Phrases
     asking: Phrases
     requests: Mapping[str, Phrases]
+    topics: Mapping[str, Phrases]
     other_senses: OtherSenses
 
 
@@ -147,6 +150,7 @@ def chat_language() -> ChatLanguage:
         **{key: Phrases(map(str, data[key])) for key in lists},
         abbreviations=frozenset(fold_word(str(a)).rstrip(".") for a in data["abbreviations"]),
         requests={kind: Phrases(map(str, found)) for kind, found in data["requests"].items()},
+        topics={kind: Phrases(map(str, found)) for kind, found in data["topics"].items()},
         other_senses=OtherSenses(
             fold_word(str(data["other_senses"]["stem"])),
             Phrases(map(str, data["other_senses"]["words"])),
@@ -224,9 +228,9 @@ class MessageReader:
         if not any(asking):
             asking = [True] * len(said)
         sentences = tuple(
-            Sentence(" ".join(piece.words), "question", self._requests(piece))
+            Sentence(" ".join(piece.words), "question", self._requests(piece, asks=True))
             if asks
-            else Sentence(" ".join(piece.words), "context")
+            else Sentence(" ".join(piece.words), "context", self._requests(piece, asks=False))
             for piece, asks in zip(said, asking, strict=True)
         )
         return Message(message, _within(sentences, MAX_ANALYSED_CHARS))
@@ -307,11 +311,15 @@ class MessageReader:
                 start += 1
         return kept
 
-    def _requests(self, piece: _Piece) -> frozenset[str]:
-        """What an asking sentence asks for beside guidance (see :class:`Sentence`)."""
+    def _requests(self, piece: _Piece, *, asks: bool) -> frozenset[str]:
+        """What a sentence asks for beside guidance, or what else it is about (see
+        :class:`Sentence`); a sentence of context can only be about something else."""
         folded = piece.folded
-        requests = self._language.requests.items()
+        requests = self._language.requests.items() if asks else ()
         found = {kind for kind, phrases in requests if phrases.anywhere(folded)}
+        found |= {
+            kind for kind, phrases in self._language.topics.items() if phrases.anywhere(folded)
+        }
         senses = self._language.other_senses
         if any(senses.stem in w for w in folded) and senses.words.anywhere(folded):
             found.add("sense")
