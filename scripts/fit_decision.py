@@ -56,6 +56,7 @@ HELD_OUT = {
     "independent": DATA / "heldout-independent.yaml",
     "own3": DATA / "heldout-own3.yaml",
     "realistic-hold": DATA / "realistic-hold.yaml",
+    "realistic-final": DATA / "realistic-final.yaml",
 }
 SCOPE_FEATURES = (
     "log_known_share",
@@ -70,6 +71,7 @@ SCOPE_FEATURES = (
     "place",
     "sense",
     "it",
+    "unknown",
 )
 PAGE_FEATURES = ("margin", "lead", "log_relevance", "example")
 ROUNDS = 3

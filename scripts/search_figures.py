@@ -32,6 +32,7 @@ FILES = {
     "own3": ROOT / "tests" / "data" / "heldout-own3.yaml",
     "indep": ROOT / "tests" / "data" / "heldout-independent.yaml",
     "hold": ROOT / "tests" / "data" / "realistic-hold.yaml",
+    "final": ROOT / "tests" / "data" / "realistic-final.yaml",
 }
 
 

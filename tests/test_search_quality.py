@@ -29,6 +29,7 @@ DEV_LONG = ROOT.parent / "shared" / "eval" / "dev-long.yaml"
 TUNE = ROOT / "tests" / "data" / "realistic-tune.yaml"
 HOLD = ROOT / "tests" / "data" / "realistic-hold.yaml"
 OOS = ROOT / "tests" / "data" / "realistic-oos.yaml"
+FINAL = ROOT / "tests" / "data" / "realistic-final.yaml"
 # Leave-one-out over the example questions, at its measured level (see
 # scripts/search_figures.py): a drop means the engine copes worse with unseen wording.
 LOO_TOP1 = 0.74
@@ -81,7 +82,7 @@ GATES = {
     "dev": (DEV, Gate(top1=0.95, direct_right=0.95, wrong_fallback=1, deflected=1.0, top3=0.98)),
     "dev-long": (
         DEV_LONG,
-        Gate(top1=0.91, direct_right=0.88, wrong_fallback=3, deflected=0.96, top3=0.94),
+        Gate(top1=0.90, direct_right=0.88, wrong_fallback=4, deflected=0.96, top3=0.92),
     ),
     "own": (
         OWN,
@@ -94,24 +95,29 @@ GATES = {
     ),
     "realistic-tune": (
         TUNE,
-        Gate(top1=0.85, direct_right=0.80, wrong_fallback=10, deflected=0.90, smalltalk=0.93),
+        Gate(top1=0.85, direct_right=0.80, wrong_fallback=9, deflected=0.90, smalltalk=0.93),
     ),
-    "realistic-oos": (OOS, Gate(top1=0.89, direct_right=0.89, wrong_fallback=1, deflected=0.89)),
+    "realistic-oos": (OOS, Gate(top1=0.89, direct_right=0.89, wrong_fallback=1, deflected=0.88)),
     # never fit on:
     "own3": (
         OWN3,
-        Gate(top1=0.83, direct_right=0.83, wrong_fallback=2, deflected=0.66, top3=0.94),
+        Gate(top1=0.83, direct_right=0.83, wrong_fallback=2, deflected=0.75, top3=0.94),
     ),
     "independent": (
         INDEPENDENT,
-        Gate(top1=0.94, direct_right=0.91, wrong_fallback=3, deflected=0.81, top3=0.96),
+        Gate(top1=0.94, direct_right=0.91, wrong_fallback=3, deflected=0.84, top3=0.96),
     ),
     "realistic-hold": (
         HOLD,
-        Gate(top1=0.89, direct_right=0.88, wrong_fallback=2, deflected=0.85, smalltalk=0.92),
+        Gate(top1=0.89, direct_right=0.89, wrong_fallback=2, deflected=0.87, smalltalk=0.92),
+    ),
+    # measured once, at the end of the session that fit the decision:
+    "realistic-final": (
+        FINAL,
+        Gate(top1=0.89, direct_right=0.88, wrong_fallback=5, deflected=0.67, smalltalk=0.84),
     ),
 }
-NEVER_FIT = (OWN3, INDEPENDENT, HOLD)
+NEVER_FIT = (OWN3, INDEPENDENT, HOLD, FINAL)
 
 
 @pytest.mark.parametrize("name", list(GATES))
@@ -140,7 +146,7 @@ def _normal(text: str) -> str:
 
 @pytest.mark.parametrize(
     "questions",
-    [DEV, DEV_LONG, OWN, OWN2, OWN3, OUT_OF_SCOPE, INDEPENDENT, TUNE, HOLD, OOS],
+    [DEV, DEV_LONG, OWN, OWN2, OWN3, OUT_OF_SCOPE, INDEPENDENT, TUNE, HOLD, OOS, FINAL],
     ids=[
         "dev",
         "dev-long",
@@ -152,6 +158,7 @@ def _normal(text: str) -> str:
         "tune",
         "hold",
         "realistic-oos",
+        "realistic-final",
     ],
 )
 def test_no_evaluation_question_appears_verbatim_in_the_knowledge_base(kb, questions) -> None:
