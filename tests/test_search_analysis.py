@@ -6,7 +6,7 @@ import doctest
 
 import pytest
 
-from polbot.search import analysis, analyzer, lexicon, smalltalk
+from polbot.search import analysis, analyzer, decision, lexicon, message, smalltalk
 from polbot.search.analysis import (
     Stemmer,
     Token,
@@ -31,7 +31,7 @@ def texts(tokens) -> list[str]:
     return [t.text for t in tokens]
 
 
-@pytest.mark.parametrize("module", [analysis, analyzer, lexicon, smalltalk])
+@pytest.mark.parametrize("module", [analysis, analyzer, decision, lexicon, message, smalltalk])
 def test_docstring_examples_hold(module) -> None:
     failures, _ = doctest.testmod(module)
     assert failures == 0

@@ -83,9 +83,47 @@ def test_eval_prints_the_contract_figures_and_misses(
     assert figures["deflected"] == 1.0 and figures["smalltalk"] == 1.0
 
 
+def test_eval_ends_with_what_users_see_after_the_reliability_table(
+    eval_file: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["eval", str(eval_file)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    labels = [
+        "top-1 (right page first)",
+        "answered straight away and right",
+        "answered with alternatives",
+        "wrongly sent to fallback",
+        "out-of-scope deflected",
+        "smalltalk recognised",
+    ]
+    assert all(line.startswith(label) for line, label in zip(lines[-6:], labels, strict=True))
+    assert any(line.startswith("reliability") for line in lines)
+    assert any(line.startswith("expected calibration error") for line in lines)
+
+
+def test_ask_json_carries_whether_the_answer_is_direct(capsys) -> None:
+    assert main(["ask", "--json", "Hoe vraag ik een parkeervergunning aan?"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["kind"], answer["direct"]) == ("fallback", False)
+
+
+def test_ask_json_cold_start_imports_nothing_heavy() -> None:
+    script = (
+        "import sys; from polbot.cli import main; main(['ask', '--json', 'hoi']);"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy', 'numpy')];"
+        "print(bad, file=sys.stderr); sys.exit(1 if bad else 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
 @pytest.mark.parametrize(
     ("option", "limit", "code"),
     [
+        ("--min-direct-right", "0.6", 0),
+        ("--min-direct-right", "0.9", 1),
+        ("--max-calibration-error", "0.0", 1),
+        ("--max-calibration-error", "1.0", 0),
         ("--min-top1", "0.6", 0),
         ("--min-top1", "0.9", 1),
         ("--min-top3", "1.0", 1),

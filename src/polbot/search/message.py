@@ -223,7 +223,7 @@ class MessageReader:
             if piece.words:
                 said.append(piece)
         if not said:
-            return Message(message, (), _main_intent(intents))
+            return Message(message, (), self._smalltalk.strongest(intents))
         asking = [self._asks(piece) for piece in said]
         if not any(asking):
             asking = [True] * len(said)
@@ -284,8 +284,9 @@ class MessageReader:
                     kept = pieces[: number + 1]
                     kept[-1].words = kept[-1].words[:start]
                     return [p for p in kept if p.words]
-            if number < len(pieces) - 1 or len(folded) > MAX_SIGNATURE_WORDS:
-                break  # only the last sentence or two can close the message
+            last = pieces[number]
+            if number < len(pieces) - 1 or len(folded) > MAX_SIGNATURE_WORDS or self._asks(last):
+                break  # the last sentence may be the name under a closing phrase, no more
         return pieces
 
     def _smalltalk_of(self, piece: _Piece) -> list[str] | None:
@@ -332,13 +333,6 @@ class MessageReader:
         if piece.asks or self._language.question_openers.at(folded, 0):
             return True
         return self._language.asking.anywhere(folded)
-
-
-def _main_intent(intents: Sequence[str]) -> str | None:
-    """What a message of only smalltalk is: its last intent other than a greeting ("hoi,
-    bedankt" thanks), or a greeting."""
-    others = [intent for intent in intents if intent != "greeting"]
-    return others[-1] if others else (intents[-1] if intents else None)
 
 
 def _within(sentences: tuple[Sentence, ...], limit: int) -> tuple[Sentence, ...]:

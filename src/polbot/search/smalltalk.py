@@ -40,6 +40,7 @@ class SmalltalkMatcher:
     """
 
     def __init__(self, intents: Sequence[SmalltalkIntent]) -> None:
+        self._order = {intent.id: number for number, intent in enumerate(intents)}
         self._examples: dict[str, str] = {}
         for intent in intents:
             for example in intent.examples:
@@ -49,6 +50,18 @@ class SmalltalkMatcher:
         self._by_words: dict[int, list[str]] = {}
         for example in self._examples:
             self._by_words.setdefault(example.count(" "), []).append(example)
+
+    def strongest(self, intents: Sequence[str]) -> str | None:
+        """Of the intents a message holds ("hoi, bedankt"), the one the knowledge base lists
+        last: its intents go from the most general (a greeting) to the most particular.
+
+        >>> from polbot.knowledge.model import SmalltalkIntent
+        >>> hi = SmalltalkIntent(id="greeting", examples=("hoi",), reply="Hallo.")
+        >>> thanks = SmalltalkIntent(id="thanks", examples=("dank je wel",), reply="Graag.")
+        >>> SmalltalkMatcher([hi, thanks]).strongest(["thanks", "greeting"])
+        'thanks'
+        """
+        return max(intents, key=lambda intent: self._order.get(intent, -1), default=None)
 
     def match(self, text: str) -> tuple[str | None, float]:
         key = _key(text[:200])
