@@ -30,6 +30,8 @@ from telegram_fake import TOKEN, FakeBotApi, loopback_request
 SECRET = "s3cret_webhook-TOKEN"
 PUBLIC_URL = "https://polbot.example.org"
 PATH = "/telegram/webhook"
+SETTLE = 0.3
+"""Seconds to wait before asserting that nothing more was sent."""
 
 
 def settings(api: FakeBotApi, **telegram: Any) -> Settings:
@@ -60,6 +62,15 @@ async def post(server: TestServer, update: dict[str, Any], secret: str | None) -
         session.post(server.make_url(PATH), json=update, headers=headers) as response,
     ):
         return response.status
+
+
+def complaints(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    """Level and event of every warning and error logged, tracebacks flagged."""
+    return [
+        (r.levelname, r.getMessage() + (" + traceback" if r.exc_info else ""))
+        for r in caplog.records
+        if r.levelno >= logging.WARNING
+    ]
 
 
 async def test_start_up_registers_the_webhook_with_the_public_url_and_secret(
@@ -94,6 +105,32 @@ async def test_the_right_secret_is_accepted_and_the_update_answered(
     assert status == 200
     [sent] = await api.wait_for("sendMessage")
     assert sent.params["chat_id"] == 77
+
+
+@pytest.mark.parametrize(
+    "raw", [b"\xff", SECRET.encode() + b"\xff", b"\xc3\x28"], ids=["ff", "secret+ff", "c328"]
+)
+async def test_a_secret_header_that_is_not_utf8_gets_403_and_one_warning(
+    server: TestServer, api: FakeBotApi, caplog: pytest.LogCaptureFixture, raw: bytes
+) -> None:
+    """Issue 12, row 2: a header byte that is not UTF-8 broke the request with a 500 and an
+    ERROR. A raw socket sends the bytes as they are."""
+    caplog.set_level(logging.INFO)
+    body = json.dumps({"update_id": 1, **api.message(77, "/start")}).encode()
+    head = (
+        f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n{SECRET_HEADER}: "
+    )
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(head.encode() + raw + b"\r\n\r\n" + body)
+    answer = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+
+    assert answer.startswith(b"HTTP/1.1 403 "), answer[:40]
+    await asyncio.sleep(SETTLE)
+    assert not api.of("sendMessage")
+    assert complaints(caplog) == [("WARNING", "invalid input")]
 
 
 @pytest.mark.parametrize(

@@ -116,7 +116,9 @@ class _Receiver:
         self._secret = secret.encode()
 
     async def receive(self, request: web.Request) -> web.Response:
-        given = request.headers.get(SECRET_HEADER, "").encode()
+        # aiohttp keeps header bytes that are not UTF-8 as surrogates: encode them back
+        # instead of failing, and let them be the wrong secret they are.
+        given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "surrogateescape")
         if not hmac.compare_digest(given, self._secret):
             self._handler.reject("missing or wrong telegram webhook secret")
             return web.Response(status=403)
