@@ -64,6 +64,21 @@ async def post(server: TestServer, update: dict[str, Any], secret: str | None) -
         return response.status
 
 
+def webhook_app(api: FakeBotApi, handler: ObservedHandler, **options: Any) -> web.Application:
+    """An app with only the webhook, its bot built with ``options`` (a short timeout, say)."""
+    application = build_application(
+        handler,
+        token=api.token,
+        base_url=api.base_url,
+        webhook=True,
+        request=loopback_request(**options.pop("timeouts", {})),
+        **options,
+    )
+    app = web.Application()
+    attach(app, application, handler, public_url=PUBLIC_URL, path=PATH, secret=SECRET)
+    return app
+
+
 def complaints(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
     """Level and event of every warning and error logged, tracebacks flagged."""
     return [
@@ -131,6 +146,24 @@ async def test_a_secret_header_that_is_not_utf8_gets_403_and_one_warning(
     await asyncio.sleep(SETTLE)
     assert not api.of("sendMessage")
     assert complaints(caplog) == [("WARNING", "invalid input")]
+
+
+async def test_a_send_that_times_out_after_arriving_is_one_warning_and_not_a_failure(
+    api: FakeBotApi, telegram_handler: ObservedHandler, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 12, row 15: a sendMessage that reached Telegram but whose answer came too late
+    was an ERROR; it is a warning, and the update counts as handled (200: sending it again
+    could answer the question twice)."""
+    caplog.set_level(logging.INFO)
+    api.delay("sendMessage", 1.0)
+    app = webhook_app(api, telegram_handler, timeouts={"read_timeout": 0.2})
+
+    async with TestServer(app, host="127.0.0.1") as server:
+        status = await post(server, {"update_id": 1, **api.message(77, "/contact")}, SECRET)
+
+    assert status == 200
+    assert len(api.of("sendMessage")) == 1, "it did arrive, and it is not sent again"
+    assert complaints(caplog) == [("WARNING", "telegram request timed out")]
 
 
 @pytest.mark.parametrize(
@@ -250,16 +283,7 @@ async def test_500_updates_as_fast_as_the_server_takes_them_are_each_answered_on
 ) -> None:
     # The overall rate limit (Telegram's 30 messages a second) is lifted here: this measures
     # what the server and the bot can do, not Telegram's broadcast limit.
-    application = build_application(
-        telegram_handler,
-        token=api.token,
-        base_url=api.base_url,
-        webhook=True,
-        request=loopback_request(),
-        messages_per_second=None,
-    )
-    app = web.Application()
-    attach(app, application, telegram_handler, public_url=PUBLIC_URL, path=PATH, secret=SECRET)
+    app = webhook_app(api, telegram_handler, messages_per_second=None)
     texts = ["/start", "/help", *(q for page in kb.pages for q in page.questions[:2])]
     updates = [
         {"update_id": n, **api.message(100_000 + n, texts[n % len(texts)])} for n in range(UPDATES)
