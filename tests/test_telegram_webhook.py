@@ -1,5 +1,7 @@
 """The Telegram webhook inside the server, over real HTTP on loopback: the secret is checked,
-the webhook registered on start, and a burst of 500 updates answered once each."""
+the webhook registered on start, an update acknowledged only once it is answered (or left
+for Telegram to send again), a duplicate answered once, and a burst of 500 updates answered
+once each."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
+from polbot.channels.telegram import bot as telegram_bot
 from polbot.channels.telegram.bot import build_application
 from polbot.channels.telegram.errors import TelegramSetupError
 from polbot.channels.telegram.webhook import SECRET_HEADER, attach, mount
@@ -146,6 +149,59 @@ async def test_a_secret_header_that_is_not_utf8_gets_403_and_one_warning(
     await asyncio.sleep(SETTLE)
     assert not api.of("sendMessage")
     assert complaints(caplog) == [("WARNING", "invalid input")]
+
+
+async def test_the_update_is_acknowledged_only_after_its_reply_was_sent(
+    server: TestServer, api: FakeBotApi
+) -> None:
+    """Issue 12, row 10: the webhook answered 200 before handling the update, so an update
+    acknowledged to Telegram was lost when the process died before answering it."""
+    api.delay("sendMessage", SETTLE)
+
+    status = await post(server, {"update_id": 1, **api.message(77, "/contact")}, SECRET)
+
+    acknowledged = time.perf_counter()
+    assert status == 200
+    [sent] = api.of("sendMessage")
+    assert acknowledged >= sent.at + SETTLE, "200 only once the Bot API confirmed the reply"
+
+
+async def test_a_reply_that_cannot_be_sent_gets_503_and_telegrams_redelivery_is_answered(
+    server: TestServer,
+    api: FakeBotApi,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 12, row 10: a non-2xx status makes Telegram send the update again, later."""
+    monkeypatch.setattr(telegram_bot, "NETWORK_BACKOFF_SECONDS", 0.01)
+    for _ in range(telegram_bot.NETWORK_RETRIES + 1):
+        api.fail_next("sendMessage", 500)
+    update = {"update_id": 1, **api.message(77, "/contact")}
+
+    assert await post(server, update, SECRET) == 503
+    assert await post(server, update, SECRET) == 200
+
+    assert [call.status for call in api.of("sendMessage", status=None)] == [500] * 4 + [200]
+    assert "ERROR" not in {level for level, _ in complaints(caplog)}
+
+
+@pytest.mark.parametrize("at_once", [False, True], ids=["one after the other", "at once"])
+async def test_an_update_posted_twice_is_answered_once(
+    server: TestServer, api: FakeBotApi, at_once: bool
+) -> None:
+    """Issue 12, row 13: Telegram sends an update again when it missed our 200 (a timeout,
+    a cut connection); the user must not get the answer twice."""
+    api.delay("sendMessage", 0.1)  # the second copy arrives while the first is in flight
+    update = {"update_id": 1, **api.message(77, "/contact")}
+
+    if at_once:
+        statuses = list(await asyncio.gather(*(post(server, update, SECRET) for _ in "12")))
+    else:
+        statuses = [await post(server, update, SECRET), await post(server, update, SECRET)]
+
+    assert statuses == [200, 200]
+    await asyncio.sleep(SETTLE)
+    assert len(api.of("sendMessage")) == 1
 
 
 async def test_a_send_that_times_out_after_arriving_is_one_warning_and_not_a_failure(

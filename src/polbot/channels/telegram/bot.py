@@ -3,7 +3,7 @@ and the assistant's replies into HTML messages with inline keyboards.
 
 The same application serves both ways of running: long polling (``polbot telegram``) and the
 webhook inside ``polbot serve`` (built with ``webhook=True``, which leaves out PTB's own
-updater: the server puts the updates on the application's queue).
+updater: the webhook hands each update to :func:`deliver`, inside its request).
 
 Behaviour, as in the handbook: commands and free text get the assistant's replies; a pressed
 button is answered first and its message edited in place; anything that is not text gets a
@@ -18,6 +18,7 @@ import logging
 import re
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any, Protocol
 
@@ -211,6 +212,44 @@ def polling_error(exc: TelegramError) -> None:
     """Logs a failed ``getUpdates`` in one line; the updater retries by itself."""
     log.warning(
         "telegram polling failed", extra={"channel": "telegram", "error": type(exc).__name__}
+    )
+
+
+class _Delivery:
+    """What became of one update handled by :func:`deliver`, noted by the error handler."""
+
+    redeliver = False
+
+
+_delivery: ContextVar[_Delivery | None] = ContextVar("polbot_telegram_delivery", default=None)
+
+
+async def deliver(application: Application, update: Update) -> bool:
+    """Handles ``update`` now, in the caller's task, in its chat's turn; ``False`` when its
+    replies could not be sent for a reason that may pass (the Bot API out of reach or
+    failing, a 429 beyond the retries): the webhook then asks Telegram to send it again.
+
+    PTB's error handler runs in the same task (its handlers are blocking), so it notes the
+    outcome in a context variable that only this call sees.
+    """
+    delivery = _Delivery()
+    token = _delivery.set(delivery)
+    work = application.process_update(update)
+    try:
+        await application.update_processor.process_update(update, work)
+    finally:
+        work.close()  # never started if cancelled while waiting for its turn: no warning
+        _delivery.reset(token)
+    return not delivery.redeliver
+
+
+def _may_pass(error: BaseException | None) -> bool:
+    """Whether sending the same replies again later may work: a 429 still in force, or a
+    network error or 5xx, but not a refusal and not a request that may have arrived."""
+    if isinstance(error, TimedOut):
+        return not may_have_arrived(error)
+    return isinstance(error, RetryAfter) or (
+        isinstance(error, NetworkError) and not isinstance(error, BadRequest)
     )
 
 
@@ -409,7 +448,11 @@ class _Conversation:
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
         extra = {"channel": "telegram", "error": type(error).__name__, "reason": _where(error)}
-        if isinstance(error, TimedOut) and may_have_arrived(error):
+        delivery = _delivery.get()
+        if delivery is not None and _may_pass(error):
+            delivery.redeliver = True
+            log.warning("telegram update not answered, Telegram sends it again", extra=extra)
+        elif isinstance(error, TimedOut):
             # Sent, and Telegram's answer came too late: the message has most likely arrived.
             log.warning("telegram request timed out", extra=extra)
         else:
