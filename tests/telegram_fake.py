@@ -4,7 +4,8 @@ It speaks the Bot API as PTB uses it: form-encoded POSTs to ``{base_url}{token}/
 answers ``{"ok": true, "result": ...}``. It records every call, holds ``getUpdates`` until an
 update arrives or the poll's timeout passes, checks what Telegram checks (HTML that parses,
 at most 4,096 characters, callback data of 1 to 64 bytes, a message to edit that exists and
-changes) and can be told to fail the next call of a method (429 with ``retry_after``, 500).
+changes) and can be told to fail the next call of a method (429 with ``retry_after``, 500) or
+to answer every call of a method late.
 Unknown methods get 400, never 404 or 401: those mean "invalid token" to PTB, which then
 stops polling for good. A wrong token gets 401, as Telegram answers it.
 """
@@ -76,6 +77,7 @@ class FakeBotApi:
         self._query_ids = itertools.count(1)
         self._arrived = asyncio.Condition()
         self._faults: dict[str, deque[tuple[int, int | None]]] = defaultdict(deque)
+        self._delays: dict[str, float] = {}
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._closing = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -110,6 +112,11 @@ class FakeBotApi:
     def fail_next(self, method: str, status: int, retry_after: int | None = None) -> None:
         """The next call of ``method`` fails with ``status`` (and ``retry_after``, for 429)."""
         self._faults[method].append((status, retry_after))
+
+    def delay(self, method: str, seconds: float) -> None:
+        """Every later call of ``method`` takes effect (and is recorded) at once and is answered
+        ``seconds`` later: a slow Bot API, at which a request that timed out has still arrived."""
+        self._delays[method] = seconds
 
     def of(self, method: str, status: int | None = 200) -> list[Call]:
         """The recorded calls of ``method`` (with that answer status; ``None``: any)."""
@@ -190,7 +197,14 @@ class FakeBotApi:
             self._arrived.notify_all()
 
     async def _dispatch(self, request: web.Request) -> web.Response:
-        token, method = request.match_info["token"], request.match_info["method"]
+        method = request.match_info["method"]
+        response = await self._respond(request, method)
+        if method in self._delays:
+            await asyncio.sleep(self._delays[method])
+        return response
+
+    async def _respond(self, request: web.Request, method: str) -> web.Response:
+        token = request.match_info["token"]
         params = _decode(await request.post())
         if token != self.token:
             return self._answer(method, params, 401, description="Unauthorized")
@@ -354,9 +368,12 @@ def _user(user_id: int, first_name: str) -> dict[str, Any]:
     return {"id": abs(user_id), "is_bot": False, "first_name": first_name}
 
 
-def loopback_request() -> HTTPXRequest:
-    """An HTTP client for PTB that ignores proxy settings: the fake is on loopback."""
-    return HTTPXRequest(connection_pool_size=16, httpx_kwargs={"trust_env": False})
+def loopback_request(**timeouts: float) -> HTTPXRequest:
+    """An HTTP client for PTB that ignores proxy settings: the fake is on loopback.
+
+    ``timeouts`` are HTTPXRequest's (``read_timeout=0.3``): short ones keep a test quick.
+    """
+    return HTTPXRequest(connection_pool_size=16, httpx_kwargs={"trust_env": False}, **timeouts)
 
 
 @asynccontextmanager

@@ -105,9 +105,9 @@ async def test_no_ids_names_or_texts_reach_the_logs(tmp_path: Path) -> None:
 
         # Telegram: the webhook, as Telegram posts it.
         headers = {"X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
-        for text in ("/start", *TEXTS):
+        for update_id, text in enumerate(("/start", *TEXTS), start=1):
             update = {
-                "update_id": 1,
+                "update_id": update_id,  # each its own: a repeated update_id is answered once
                 **telegram.message(TELEGRAM_CHAT, text, user_id=TELEGRAM_USER, first_name=NAMES[1]),
             }
             async with http.post("/telegram/webhook", json=update, headers=headers) as response:

@@ -223,6 +223,28 @@ async def test_429_then_500_do_not_stop_the_bot_and_the_next_update_is_answered(
     assert [str(w.message) for w in recwarn if issubclass(w.category, DeprecationWarning)] == []
 
 
+async def test_a_429_delays_only_the_chat_it_concerns(bot: FakeBotApi) -> None:
+    """Issue 12, row 14: PTB's rate limiter halts every chat on a 429, so one busy chat
+    stalled all users for its ``retry_after``. Telegram's 429s are per chat (one message a
+    second in a chat, 20 a minute in a group); the overall limit is kept by the limiter."""
+    retry_after = 2
+    bot.fail_next("sendMessage", 429, retry_after=retry_after)
+    bot.push(bot.message(CHAT, "/help"))
+    [limited] = await _eventually(lambda: bot.of("sendMessage", status=429))
+    await asyncio.sleep(0.1)  # the bot has read the 429 and waits
+
+    others = range(CHAT + 1, CHAT + 20)
+    for chat in others:
+        bot.push(bot.message(chat, "/help"))
+    sent = await bot.wait_for("sendMessage", count=len(others) + 1, timeout=20)
+
+    [retried] = [call for call in sent if call.params["chat_id"] == CHAT]
+    answered = [call for call in sent if call.params["chat_id"] != CHAT]
+    assert sorted(call.params["chat_id"] for call in answered) == list(others)
+    assert max(call.at for call in answered) < limited.at + retry_after / 2, "nobody else waits"
+    assert retried.at >= limited.at + retry_after, "the limited chat waits as Telegram asks"
+
+
 async def test_one_chat_gets_its_answers_in_order_while_other_chats_go_on(
     bot: FakeBotApi,
 ) -> None:

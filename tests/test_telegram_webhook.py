@@ -1,5 +1,7 @@
 """The Telegram webhook inside the server, over real HTTP on loopback: the secret is checked,
-the webhook registered on start, and a burst of 500 updates answered once each."""
+the webhook registered on start, an update acknowledged only once it is answered (or left
+for Telegram to send again), a duplicate answered once, and a burst of 500 updates answered
+once each."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from pydantic import SecretStr
 
+from polbot.channels.telegram import bot as telegram_bot
 from polbot.channels.telegram.bot import build_application
 from polbot.channels.telegram.errors import TelegramSetupError
 from polbot.channels.telegram.webhook import SECRET_HEADER, attach, mount
@@ -30,6 +33,8 @@ from telegram_fake import TOKEN, FakeBotApi, loopback_request
 SECRET = "s3cret_webhook-TOKEN"
 PUBLIC_URL = "https://polbot.example.org"
 PATH = "/telegram/webhook"
+SETTLE = 0.3
+"""Seconds to wait before asserting that nothing more was sent."""
 
 
 def settings(api: FakeBotApi, **telegram: Any) -> Settings:
@@ -60,6 +65,30 @@ async def post(server: TestServer, update: dict[str, Any], secret: str | None) -
         session.post(server.make_url(PATH), json=update, headers=headers) as response,
     ):
         return response.status
+
+
+def webhook_app(api: FakeBotApi, handler: ObservedHandler, **options: Any) -> web.Application:
+    """An app with only the webhook, its bot built with ``options`` (a short timeout, say)."""
+    application = build_application(
+        handler,
+        token=api.token,
+        base_url=api.base_url,
+        webhook=True,
+        request=loopback_request(**options.pop("timeouts", {})),
+        **options,
+    )
+    app = web.Application()
+    attach(app, application, handler, public_url=PUBLIC_URL, path=PATH, secret=SECRET)
+    return app
+
+
+def complaints(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    """Level and event of every warning and error logged, tracebacks flagged."""
+    return [
+        (r.levelname, r.getMessage() + (" + traceback" if r.exc_info else ""))
+        for r in caplog.records
+        if r.levelno >= logging.WARNING
+    ]
 
 
 async def test_start_up_registers_the_webhook_with_the_public_url_and_secret(
@@ -94,6 +123,103 @@ async def test_the_right_secret_is_accepted_and_the_update_answered(
     assert status == 200
     [sent] = await api.wait_for("sendMessage")
     assert sent.params["chat_id"] == 77
+
+
+@pytest.mark.parametrize(
+    "raw", [b"\xff", SECRET.encode() + b"\xff", b"\xc3\x28"], ids=["ff", "secret+ff", "c328"]
+)
+async def test_a_secret_header_that_is_not_utf8_gets_403_and_one_warning(
+    server: TestServer, api: FakeBotApi, caplog: pytest.LogCaptureFixture, raw: bytes
+) -> None:
+    """Issue 12, row 2: a header byte that is not UTF-8 broke the request with a 500 and an
+    ERROR. A raw socket sends the bytes as they are."""
+    caplog.set_level(logging.INFO)
+    body = json.dumps({"update_id": 1, **api.message(77, "/start")}).encode()
+    head = (
+        f"POST {PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n{SECRET_HEADER}: "
+    )
+    reader, writer = await asyncio.open_connection(server.host, server.port)
+    writer.write(head.encode() + raw + b"\r\n\r\n" + body)
+    answer = await reader.read()
+    writer.close()
+    await writer.wait_closed()
+
+    assert answer.startswith(b"HTTP/1.1 403 "), answer[:40]
+    await asyncio.sleep(SETTLE)
+    assert not api.of("sendMessage")
+    assert complaints(caplog) == [("WARNING", "invalid input")]
+
+
+async def test_the_update_is_acknowledged_only_after_its_reply_was_sent(
+    server: TestServer, api: FakeBotApi
+) -> None:
+    """Issue 12, row 10: the webhook answered 200 before handling the update, so an update
+    acknowledged to Telegram was lost when the process died before answering it."""
+    api.delay("sendMessage", SETTLE)
+
+    status = await post(server, {"update_id": 1, **api.message(77, "/contact")}, SECRET)
+
+    acknowledged = time.perf_counter()
+    assert status == 200
+    [sent] = api.of("sendMessage")
+    assert acknowledged >= sent.at + SETTLE, "200 only once the Bot API confirmed the reply"
+
+
+async def test_a_reply_that_cannot_be_sent_gets_503_and_telegrams_redelivery_is_answered(
+    server: TestServer,
+    api: FakeBotApi,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Issue 12, row 10: a non-2xx status makes Telegram send the update again, later."""
+    monkeypatch.setattr(telegram_bot, "NETWORK_BACKOFF_SECONDS", 0.01)
+    for _ in range(telegram_bot.NETWORK_RETRIES + 1):
+        api.fail_next("sendMessage", 500)
+    update = {"update_id": 1, **api.message(77, "/contact")}
+
+    assert await post(server, update, SECRET) == 503
+    assert await post(server, update, SECRET) == 200
+
+    assert [call.status for call in api.of("sendMessage", status=None)] == [500] * 4 + [200]
+    assert "ERROR" not in {level for level, _ in complaints(caplog)}
+
+
+@pytest.mark.parametrize("at_once", [False, True], ids=["one after the other", "at once"])
+async def test_an_update_posted_twice_is_answered_once(
+    server: TestServer, api: FakeBotApi, at_once: bool
+) -> None:
+    """Issue 12, row 13: Telegram sends an update again when it missed our 200 (a timeout,
+    a cut connection); the user must not get the answer twice."""
+    api.delay("sendMessage", 0.1)  # the second copy arrives while the first is in flight
+    update = {"update_id": 1, **api.message(77, "/contact")}
+
+    if at_once:
+        statuses = list(await asyncio.gather(*(post(server, update, SECRET) for _ in "12")))
+    else:
+        statuses = [await post(server, update, SECRET), await post(server, update, SECRET)]
+
+    assert statuses == [200, 200]
+    await asyncio.sleep(SETTLE)
+    assert len(api.of("sendMessage")) == 1
+
+
+async def test_a_send_that_times_out_after_arriving_is_one_warning_and_not_a_failure(
+    api: FakeBotApi, telegram_handler: ObservedHandler, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 12, row 15: a sendMessage that reached Telegram but whose answer came too late
+    was an ERROR; it is a warning, and the update counts as handled (200: sending it again
+    could answer the question twice)."""
+    caplog.set_level(logging.INFO)
+    api.delay("sendMessage", 1.0)
+    app = webhook_app(api, telegram_handler, timeouts={"read_timeout": 0.2})
+
+    async with TestServer(app, host="127.0.0.1") as server:
+        status = await post(server, {"update_id": 1, **api.message(77, "/contact")}, SECRET)
+
+    assert status == 200
+    assert len(api.of("sendMessage")) == 1, "it did arrive, and it is not sent again"
+    assert complaints(caplog) == [("WARNING", "telegram request timed out")]
 
 
 @pytest.mark.parametrize(
@@ -213,16 +339,7 @@ async def test_500_updates_as_fast_as_the_server_takes_them_are_each_answered_on
 ) -> None:
     # The overall rate limit (Telegram's 30 messages a second) is lifted here: this measures
     # what the server and the bot can do, not Telegram's broadcast limit.
-    application = build_application(
-        telegram_handler,
-        token=api.token,
-        base_url=api.base_url,
-        webhook=True,
-        request=loopback_request(),
-        messages_per_second=None,
-    )
-    app = web.Application()
-    attach(app, application, telegram_handler, public_url=PUBLIC_URL, path=PATH, secret=SECRET)
+    app = webhook_app(api, telegram_handler, messages_per_second=None)
     texts = ["/start", "/help", *(q for page in kb.pages for q in page.questions[:2])]
     updates = [
         {"update_id": n, **api.message(100_000 + n, texts[n % len(texts)])} for n in range(UPDATES)

@@ -21,6 +21,8 @@ from polbot.server.observe import Handler, observe
 log = logging.getLogger("polbot.server")
 
 METRICS = web.AppKey("polbot.metrics", Metrics)
+SHUTDOWN_TIMEOUT = web.AppKey("polbot.shutdown_timeout", float)
+"""``shutdown_timeout``, for channels that bound their own in-flight work when shutting down."""
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -73,6 +75,7 @@ def build_app(
     metrics = metrics or Metrics()
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[METRICS] = metrics
+    app[SHUTDOWN_TIMEOUT] = settings.shutdown_timeout
     readiness = _Readiness()
     app.on_startup.append(readiness.started)
     app.on_shutdown.append(readiness.stopping)

@@ -3,7 +3,7 @@ and the assistant's replies into HTML messages with inline keyboards.
 
 The same application serves both ways of running: long polling (``polbot telegram``) and the
 webhook inside ``polbot serve`` (built with ``webhook=True``, which leaves out PTB's own
-updater: the server puts the updates on the application's queue).
+updater: the webhook hands each update to :func:`deliver`, inside its request).
 
 Behaviour, as in the handbook: commands and free text get the assistant's replies; a pressed
 button is answered first and its message edited in place; anything that is not text gets a
@@ -18,8 +18,12 @@ import logging
 import re
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from contextvars import ContextVar
+from datetime import timedelta
 from typing import Any, Protocol
 
+import httpx
+from aiolimiter import AsyncLimiter
 from telegram import (
     Bot,
     BotCommand,
@@ -37,13 +41,14 @@ from telegram.error import (
     BadRequest,
     InvalidToken,
     NetworkError,
+    RetryAfter,
     TelegramError,
     TimedOut,
 )
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
+    BaseRateLimiter,
     CallbackQueryHandler,
     ContextTypes,
     Defaults,
@@ -67,6 +72,8 @@ COMMANDS = ("start", "menu", "help", "contact", "over")
 ALLOWED_UPDATES = ("message", "callback_query")
 MESSAGES_PER_SECOND = 30
 """Telegram's limit for one bot across all chats; the rate limiter keeps below it."""
+GROUP_MESSAGES_PER_MINUTE = 20
+"""Telegram's limit for one bot in one group."""
 RATE_LIMIT_RETRIES = 3
 NETWORK_RETRIES = 3
 NETWORK_BACKOFF_SECONDS = 0.5
@@ -137,11 +144,7 @@ def build_application(
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
             )
         )
-        .rate_limiter(
-            ResilientRateLimiter(
-                overall_max_rate=messages_per_second or 0, max_retries=RATE_LIMIT_RETRIES
-            )
-        )
+        .rate_limiter(ResilientRateLimiter(messages_per_second))
         .concurrent_updates(ChatOrderedProcessor(CONCURRENT_UPDATES))
     )
     if request is not None:
@@ -212,13 +215,71 @@ def polling_error(exc: TelegramError) -> None:
     )
 
 
-class ResilientRateLimiter(AIORateLimiter):
-    """PTB's rate limiter (which honours 429 ``retry_after``) that also retries requests
-    lost to a network error or a server error (5xx), with a growing pause.
+class _Delivery:
+    """What became of one update handled by :func:`deliver`, noted by the error handler."""
 
-    A :class:`BadRequest` is final, and a :class:`TimedOut` request is not repeated: it may
-    have arrived, and a question answered twice is worse than a rare lost answer.
+    redeliver = False
+
+
+_delivery: ContextVar[_Delivery | None] = ContextVar("polbot_telegram_delivery", default=None)
+
+
+async def deliver(application: Application, update: Update) -> bool:
+    """Handles ``update`` now, in the caller's task, in its chat's turn; ``False`` when its
+    replies could not be sent for a reason that may pass (the Bot API out of reach or
+    failing, a 429 beyond the retries): the webhook then asks Telegram to send it again.
+
+    PTB's error handler runs in the same task (its handlers are blocking), so it notes the
+    outcome in a context variable that only this call sees.
     """
+    delivery = _Delivery()
+    token = _delivery.set(delivery)
+    work = application.process_update(update)
+    try:
+        await application.update_processor.process_update(update, work)
+    finally:
+        work.close()  # never started if cancelled while waiting for its turn: no warning
+        _delivery.reset(token)
+    return not delivery.redeliver
+
+
+def _may_pass(error: BaseException | None) -> bool:
+    """Whether sending the same replies again later may work: a 429 still in force, or a
+    network error or 5xx, but not a refusal and not a request that may have arrived."""
+    if isinstance(error, TimedOut):
+        return not may_have_arrived(error)
+    return isinstance(error, RetryAfter) or (
+        isinstance(error, NetworkError) and not isinstance(error, BadRequest)
+    )
+
+
+class ResilientRateLimiter(BaseRateLimiter[int]):
+    """Keeps the bot within Telegram's limits and retries what may work a moment later.
+
+    - At most ``messages_per_second`` messages across all chats (``None``: no overall limit)
+      and 20 a minute in one group, as PTB's ``AIORateLimiter`` does.
+    - A ``429 Too Many Requests`` pauses only the chat it concerns, for the ``retry_after``
+      Telegram asks, then the request is tried again (up to 3 times). ``AIORateLimiter``
+      halts every chat instead, so one busy chat stalled all users; the overall limit above
+      keeps the bot clear of Telegram's global limit, so a 429 is about one chat.
+    - A network error or a 5xx, or a request that timed out before it went out (no
+      connection yet), is retried after 0.5, 1 and 2 seconds.
+    - A :class:`BadRequest` is final, and a request that timed out after it went out is
+      not repeated: it may have arrived, and a question answered twice is worse than a
+      rare lost answer.
+    """
+
+    def __init__(self, messages_per_second: float | None = MESSAGES_PER_SECOND) -> None:
+        self._overall = AsyncLimiter(messages_per_second, 1) if messages_per_second else None
+        self._groups: dict[int | str, AsyncLimiter] = {}
+        self._paused: dict[object, float] = {}
+        """Chat id (``None`` for requests without one) -> loop time its 429 pause ends."""
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
 
     async def process_request(
         self,
@@ -229,22 +290,79 @@ class ResilientRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> _ApiResult:
-        for attempt in range(NETWORK_RETRIES + 1):
+        chat = data.get("chat_id")
+        rate_limited = failed = 0
+        while True:
+            await self._pause_over(chat)
+            await self._acquire(chat)
             try:
-                return await super().process_request(
-                    callback, args, kwargs, endpoint, data, rate_limit_args
-                )
-            except (BadRequest, TimedOut):
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                if rate_limited == RATE_LIMIT_RETRIES:
+                    raise
+                rate_limited += 1
+                self._pause(chat, exc.retry_after)
+                log.info("telegram chat rate limited, waiting", extra={"channel": "telegram"})
+            except TimedOut as exc:
+                if may_have_arrived(exc):
+                    raise
+                failed = await self._back_off(exc, failed)
+            except BadRequest:
                 raise
             except NetworkError as exc:
-                if attempt == NETWORK_RETRIES:
-                    raise
-                log.warning(
-                    "telegram request failed, retrying",
-                    extra={"channel": "telegram", "error": type(exc).__name__},
-                )
-                await asyncio.sleep(NETWORK_BACKOFF_SECONDS * 2**attempt)
-        raise AssertionError("unreachable: the last attempt returns or raises")
+                failed = await self._back_off(exc, failed)
+
+    async def _acquire(self, chat: object) -> None:
+        """Waits for the limiters a message to ``chat`` passes: a group's own (negative ids,
+        or the ``@name`` of a channel), then the overall one. Other calls pass freely."""
+        if chat is None:
+            return
+        if isinstance(chat, str) or (isinstance(chat, int) and chat < 0):
+            await self._group(chat).acquire()
+        if self._overall is not None:
+            await self._overall.acquire()
+
+    def _group(self, chat: int | str) -> AsyncLimiter:
+        if len(self._groups) > 512:  # forget groups whose limiter is back at full capacity
+            for key, limiter in list(self._groups.items()):
+                if key != chat and limiter.has_capacity(limiter.max_rate):
+                    del self._groups[key]
+        if chat not in self._groups:
+            self._groups[chat] = AsyncLimiter(GROUP_MESSAGES_PER_MINUTE, 60)
+        return self._groups[chat]
+
+    def _pause(self, chat: object, retry_after: int | timedelta) -> None:
+        seconds = retry_after.total_seconds() if isinstance(retry_after, timedelta) else retry_after
+        now = asyncio.get_running_loop().time()
+        if len(self._paused) > 512:
+            self._paused = {key: end for key, end in self._paused.items() if end > now}
+        self._paused[chat] = max(self._paused.get(chat, now), now + seconds)
+
+    async def _pause_over(self, chat: object) -> None:
+        """Waits while Telegram asked this chat to wait (a pause may grow while waiting)."""
+        loop = asyncio.get_running_loop()
+        while (end := self._paused.get(chat)) is not None:
+            if end <= loop.time():
+                del self._paused[chat]
+                return
+            await asyncio.sleep(end - loop.time())
+
+    @staticmethod
+    async def _back_off(exc: NetworkError, failed: int) -> int:
+        if failed == NETWORK_RETRIES:
+            raise exc
+        log.warning(
+            "telegram request failed, retrying",
+            extra={"channel": "telegram", "error": type(exc).__name__},
+        )
+        await asyncio.sleep(NETWORK_BACKOFF_SECONDS * 2**failed)
+        return failed + 1
+
+
+def may_have_arrived(exc: TimedOut) -> bool:
+    """Whether a timed-out request may have reached Telegram: all but those that never had a
+    connection (no connection made, or none free in the pool)."""
+    return not isinstance(exc.__cause__, httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 class ChatOrderedProcessor(SimpleUpdateProcessor):
@@ -329,10 +447,16 @@ class _Conversation:
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error
-        log.error(
-            "telegram update failed",
-            extra={"channel": "telegram", "error": type(error).__name__, "reason": _where(error)},
-        )
+        extra = {"channel": "telegram", "error": type(error).__name__, "reason": _where(error)}
+        delivery = _delivery.get()
+        if delivery is not None and _may_pass(error):
+            delivery.redeliver = True
+            log.warning("telegram update not answered, Telegram sends it again", extra=extra)
+        elif isinstance(error, TimedOut):
+            # Sent, and Telegram's answer came too late: the message has most likely arrived.
+            log.warning("telegram request timed out", extra=extra)
+        else:
+            log.error("telegram update failed", extra=extra)
 
     async def _reply(
         self, message: Message, context: ContextTypes.DEFAULT_TYPE, event: Event
