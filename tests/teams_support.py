@@ -202,3 +202,34 @@ def card_actions(message: dict[str, Any]) -> list[dict[str, Any]]:
         for attachment in message.get("attachments", [])
         for action in attachment["content"]["actions"]
     ]
+
+
+SDK_ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+OUTBOUND_TOKEN = "token-for-the-connector"
+CLIENT_SECRET = "s3cr3t-never-logged"
+
+
+def teams_environment(monkeypatch, *, anonymous: bool, app_id: str | None) -> None:
+    """The environment of a Teams deployment: an app id with its secret, anonymous mode, or
+    (both ``False``/``None``) neither."""
+    for name in ("CLIENTID", "CLIENTSECRET", "TENANTID"):
+        monkeypatch.delenv(SDK_ENV + name, raising=False)
+    if app_id:
+        monkeypatch.setenv(SDK_ENV + "CLIENTID", app_id)
+        monkeypatch.setenv(SDK_ENV + "CLIENTSECRET", CLIENT_SECRET)
+    if anonymous:
+        monkeypatch.setenv("POLBOT_TEAMS_ANONYMOUS", "1")
+    else:
+        monkeypatch.delenv("POLBOT_TEAMS_ANONYMOUS", raising=False)
+
+
+async def _outbound_token(self, resource_url, scopes, force_refresh=False) -> str:
+    return OUTBOUND_TOKEN
+
+
+def fixed_outbound_token(monkeypatch) -> None:
+    """The bot's own token for the connector would come from Entra ID, which cannot run
+    locally: a fixed token instead, which the fake connector sees on every reply."""
+    from microsoft_agents.authentication.msal import MsalAuth
+
+    monkeypatch.setattr(MsalAuth, "get_access_token", _outbound_token)

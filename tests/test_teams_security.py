@@ -9,6 +9,7 @@ replaced by a fixed token, and the fake connector checks that replies carry it."
 from __future__ import annotations
 
 import logging
+import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
@@ -16,15 +17,21 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
-from microsoft_agents.authentication.msal import MsalAuth
 
 from polbot.channels.teams.endpoint import TeamsConfigError, mount
 from polbot.dialogue.events import Event
 from polbot.dialogue.replies import Paragraph, Reply, Span
-from teams_support import APP_ID, Signer, activity
-
-OUTBOUND_TOKEN = "token-for-the-connector"
-ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+from server_support import POLBOT, clean_environ, free_port
+from teams_support import (
+    APP_ID,
+    CLIENT_SECRET,
+    OUTBOUND_TOKEN,
+    SDK_ENV,
+    Signer,
+    activity,
+    fixed_outbound_token,
+    teams_environment,
+)
 
 
 @dataclass
@@ -46,26 +53,10 @@ def handler() -> CountingHandler:
     return CountingHandler()
 
 
-def _environment(monkeypatch, *, anonymous: bool, app_id: str | None) -> None:
-    for name in ("CLIENTID", "CLIENTSECRET", "TENANTID"):
-        monkeypatch.delenv(ENV + name, raising=False)
-    if app_id:
-        monkeypatch.setenv(ENV + "CLIENTID", app_id)
-        monkeypatch.setenv(ENV + "CLIENTSECRET", "s3cr3t-never-logged")
-    if anonymous:
-        monkeypatch.setenv("POLBOT_TEAMS_ANONYMOUS", "1")
-    else:
-        monkeypatch.delenv("POLBOT_TEAMS_ANONYMOUS", raising=False)
-
-
-async def _outbound_token(self, resource_url, scopes, force_refresh=False) -> str:
-    return OUTBOUND_TOKEN
-
-
 async def _client(monkeypatch, signer, handler, *, anonymous: bool, app_id: str | None):
-    _environment(monkeypatch, anonymous=anonymous, app_id=app_id)
+    teams_environment(monkeypatch, anonymous=anonymous, app_id=app_id)
     signer.install(monkeypatch)
-    monkeypatch.setattr(MsalAuth, "get_access_token", _outbound_token)
+    fixed_outbound_token(monkeypatch)
     app = web.Application()
     mount(app, handler, {})
     return TestClient(TestServer(app, host="127.0.0.1"))
@@ -154,7 +145,7 @@ async def test_anonymous_mode_still_rejects_a_bad_token(
 
 async def test_anonymous_mode_is_announced_with_a_warning(monkeypatch, signer, caplog) -> None:
     caplog.set_level(logging.INFO)
-    _environment(monkeypatch, anonymous=True, app_id=None)
+    teams_environment(monkeypatch, anonymous=True, app_id=None)
     mount(web.Application(), CountingHandler(), {})
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
@@ -163,22 +154,22 @@ async def test_anonymous_mode_is_announced_with_a_warning(monkeypatch, signer, c
 
 async def test_a_secured_endpoint_starts_without_that_warning(monkeypatch, caplog) -> None:
     caplog.set_level(logging.INFO)
-    _environment(monkeypatch, anonymous=False, app_id=APP_ID)
+    teams_environment(monkeypatch, anonymous=False, app_id=APP_ID)
     mount(web.Application(), CountingHandler(), {})
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 async def test_neither_app_id_nor_anonymous_mode_refuses_to_start(monkeypatch) -> None:
-    _environment(monkeypatch, anonymous=False, app_id=None)
+    teams_environment(monkeypatch, anonymous=False, app_id=None)
     with pytest.raises(TeamsConfigError, match="app id"):
         mount(web.Application(), CountingHandler(), {})
 
 
 async def test_the_app_id_of_the_configuration_file_is_used(monkeypatch, signer, connector):
     _fake, url = connector
-    _environment(monkeypatch, anonymous=False, app_id=None)
+    teams_environment(monkeypatch, anonymous=False, app_id=None)
     signer.install(monkeypatch)
-    monkeypatch.setattr(MsalAuth, "get_access_token", _outbound_token)
+    fixed_outbound_token(monkeypatch)
     handler = CountingHandler()
     app = web.Application()
     mount(app, handler, {"app_id": APP_ID, "path": "/teams"})
@@ -197,4 +188,46 @@ async def test_the_client_secret_is_never_logged(monkeypatch, secured, connector
         "/api/messages", json=activity(url), headers=_bearer(signer.token(service_url=url))
     )
     await secured.post("/api/messages", json=activity(url), headers=_bearer("garbage"))
-    assert "s3cr3t-never-logged" not in caplog.text
+    assert CLIENT_SECRET not in caplog.text
+
+
+ANONYMOUS_AND_APP_ID = {
+    "both in the environment": ({SDK_ENV + "CLIENTID": APP_ID, "POLBOT_TEAMS_ANONYMOUS": "1"}, {}),
+    "app id in the settings": ({"POLBOT_TEAMS_ANONYMOUS": "1"}, {"app_id": APP_ID}),
+    "anonymous in the settings": ({SDK_ENV + "CLIENTID": APP_ID}, {"anonymous": True}),
+}
+
+
+@pytest.mark.parametrize(
+    ("environ", "settings"), ANONYMOUS_AND_APP_ID.values(), ids=ANONYMOUS_AND_APP_ID.keys()
+)
+def test_anonymous_mode_with_an_app_id_refuses_to_mount(monkeypatch, environ, settings) -> None:
+    teams_environment(monkeypatch, anonymous=False, app_id=None)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    app = web.Application()
+    with pytest.raises(TeamsConfigError, match="exclude each other"):
+        mount(app, CountingHandler(), settings)
+    assert not app.router.routes()
+
+
+def test_polbot_serve_with_anonymous_mode_and_an_app_id_exits_2_with_one_line() -> None:
+    """An app id set and POLBOT_TEAMS_ANONYMOUS=1 left over was accepted: requests without a
+    token got in and were answered."""
+    environ = clean_environ(
+        POLBOT_TEAMS_ANONYMOUS="1",
+        **{SDK_ENV + "CLIENTID": APP_ID, SDK_ENV + "CLIENTSECRET": CLIENT_SECRET},
+    )
+    result = subprocess.run(
+        [str(POLBOT), "serve", "--host", "127.0.0.1", "--port", str(free_port())],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1
+    assert result.stderr.startswith("polbot serve: channels.teams: anonymous mode ")
+    assert "Traceback" not in result.stderr + result.stdout
+    assert CLIENT_SECRET not in result.stderr + result.stdout

@@ -12,7 +12,7 @@ Configuration comes from the ``channels.teams`` settings (``path``, ``app_id``,
 ``CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID``, ``...__CLIENTSECRET``,
 ``...__TENANTID`` (and the SDK's other ``...__SETTINGS__*`` keys). Secrets are only ever
 read from the environment. ``POLBOT_TEAMS_ANONYMOUS=1`` accepts requests without a token, for
-local development with the Agents Playground or tests.
+local development with the Agents Playground or tests, and never together with an app id.
 """
 
 from __future__ import annotations
@@ -116,6 +116,13 @@ def auth_configuration(
             f"channels.teams: no app id: set channels.teams.app_id or {ENV_PREFIX}CLIENTID "
             f"(or {ANONYMOUS_ENV}=1 for local development only)"
         )
+    if sdk.get("CLIENTID") and anonymous:
+        # The SDK would accept requests without a token even though an app id is set: a
+        # production bot opened by one leftover development variable.
+        raise TeamsConfigError(
+            f"channels.teams: anonymous mode ({ANONYMOUS_ENV}=1 or channels.teams.anonymous) "
+            "and an app id exclude each other: unset one of them"
+        )
     try:
         return AgentAuthConfiguration(anonymous_allowed=anonymous, **sdk)
     except ValueError as exc:
@@ -190,7 +197,8 @@ def build_agent(
 def mount(app: web.Application, handler: Handler, settings: Any) -> None:
     """Serve Teams at ``POST {settings.path}`` (default ``/api/messages``) on ``app``.
 
-    Raises :class:`TeamsConfigError` when neither an app id nor anonymous mode is configured.
+    Raises :class:`TeamsConfigError` when neither an app id nor anonymous mode is configured,
+    or both are.
     """
     auth = auth_configuration(settings)
     privacy.install()
