@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import unquote
 
 import jwt
 from aiohttp import web
@@ -28,31 +29,42 @@ class Posted:
     path: str
     authorization: str | None
     body: dict[str, Any]
+    segments: tuple[str, ...] = ()
+    """The path's segments as sent, each percent-decoded on its own: a conversation id with
+    an escaped ``/`` is one segment."""
 
 
 @dataclass
 class FakeConnector:
-    """The Bot Connector service a ``serviceUrl`` points at: records what the bot posts."""
+    """The Bot Connector service a ``serviceUrl`` points at: records what the bot posts,
+    anywhere on the host (a POST outside ``/v3/conversations/{id}/activities[/{id}]`` is
+    recorded too, and answered 404 as the real service would)."""
 
     posted: list[Posted] = field(default_factory=list)
     status: int = 200
-    """What the connector answers; 5xx plays an outage."""
+    """What the connector answers; 5xx plays an outage. Its error body quotes the
+    conversation id, JSON-escaped, as services' error messages do."""
     _ids: itertools.count = field(default_factory=itertools.count)
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.router.add_post("/v3/conversations/{conversation}/activities", self._activity)
-        app.router.add_post(
-            "/v3/conversations/{conversation}/activities/{reply_to}", self._activity
-        )
+        app.router.add_post("/{tail:.*}", self._activity)
         return app
 
     async def _activity(self, request: web.Request) -> web.Response:
+        segments = tuple(unquote(part) for part in request.raw_path.split("?")[0].split("/")[1:])
         self.posted.append(
-            Posted(request.path, request.headers.get("Authorization"), await request.json())
+            Posted(
+                request.path, request.headers.get("Authorization"), await request.json(), segments
+            )
         )
+        api = segments[:2] == ("v3", "conversations") and segments[3:4] == ("activities",)
+        if not api or len(segments) > 5:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
         if self.status >= 400:
-            return web.json_response({"error": {"code": "ServiceError"}}, status=self.status)
+            message = f"Conversation {segments[2]} is unavailable"
+            error = {"error": {"code": "ServiceError", "message": message}}
+            return web.json_response(error, status=self.status)
         return web.json_response({"id": f"reply-{next(self._ids)}"})
 
     def messages(self) -> list[dict[str, Any]]:
