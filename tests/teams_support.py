@@ -1,20 +1,30 @@
-"""Test doubles for the Teams tests: a fake Bot Connector, Teams-shaped activities, and JWTs
-signed with the tests' own RSA key so that token validation never leaves loopback."""
+"""Test doubles for the Teams tests: a fake Bot Connector (over HTTP or HTTPS), Teams-shaped
+activities, and JWTs signed with the tests' own RSA key so that token validation never leaves
+loopback."""
 
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import itertools
+import ssl
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import aiohttp.connector
 import jwt
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
 
 APP_ID = "00000000-0000-4000-8000-00000000b0b0"
@@ -73,18 +83,71 @@ class FakeConnector:
 
 
 @asynccontextmanager
-async def running_connector() -> AsyncIterator[tuple[FakeConnector, str]]:
-    """A fake connector on 127.0.0.1 and its URL, the ``serviceUrl`` of test activities.
+async def running_connector(
+    tls: TestCertificate | None = None,
+) -> AsyncIterator[tuple[FakeConnector, str]]:
+    """A fake connector on 127.0.0.1 and its URL, the ``serviceUrl`` of test activities:
+    ``https://`` with ``tls`` (a :class:`TestCertificate` the client side trusts), else
+    ``http://``.
 
     Its access log is off: the paths it serves name conversations, and the privacy tests
     read every log line the product writes."""
     fake = FakeConnector()
     server = TestServer(fake.app(), host="127.0.0.1")
-    await server.start_server(access_log=None)
+    await server.start_server(access_log=None, ssl=tls.server_context() if tls else None)
     try:
         yield fake, str(server.make_url("")).rstrip("/")
     finally:
         await server.close()
+
+
+class TestCertificate:
+    """A self-signed certificate for 127.0.0.1, made in memory, and the means to make the
+    SDK's HTTP clients trust it (and nothing else) for the length of one test."""
+
+    __test__ = False  # a helper, not a test class
+
+    def __init__(self) -> None:
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+        now = datetime.datetime.now(datetime.UTC)
+        self._certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self._key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(
+                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False,
+            )
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(self._key, hashes.SHA256())
+        )
+        self.pem = self._certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        with tempfile.TemporaryDirectory() as folder:
+            cert, key = Path(folder, "cert.pem"), Path(folder, "key.pem")
+            cert.write_text(self.pem)
+            key.write_bytes(
+                self._key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
+            context.load_cert_chain(cert, key)  # it reads files only
+        return context
+
+    def trust(self, monkeypatch) -> None:
+        """Make aiohttp's default verified TLS context, which the SDK's sessions use, one that
+        trusts this certificate only (aiohttp builds that context once, at import)."""
+        context = ssl.create_default_context(cadata=self.pem)
+        monkeypatch.setattr(aiohttp.connector, "_SSL_CONTEXT_VERIFIED", context)
 
 
 def activity(service_url: str, **fields: Any) -> dict[str, Any]:

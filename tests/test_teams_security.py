@@ -4,7 +4,8 @@ by the Agents SDK, unless anonymous mode is switched on for local development.
 Tokens are signed with the tests' own RSA key; the SDK's signing-key lookup is replaced by
 that key (the seam the SDK's own tests use), so nothing leaves loopback. The bot's outbound
 token would come from Entra ID, which cannot run locally: ``MsalAuth.get_access_token`` is
-replaced by a fixed token, and the fake connector checks that replies carry it."""
+replaced by a fixed token, and the fake connector (over HTTPS: with a token, replies go to
+``https://`` only) checks that replies carry it."""
 
 from __future__ import annotations
 
@@ -28,8 +29,10 @@ from teams_support import (
     OUTBOUND_TOKEN,
     SDK_ENV,
     Signer,
+    TestCertificate,
     activity,
     fixed_outbound_token,
+    running_connector,
     teams_environment,
 )
 
@@ -48,9 +51,22 @@ def signer() -> Signer:
     return Signer()
 
 
+@pytest.fixture(scope="module")
+def certificate() -> TestCertificate:
+    return TestCertificate()
+
+
 @pytest.fixture
 def handler() -> CountingHandler:
     return CountingHandler()
+
+
+@pytest.fixture
+async def tls_connector(monkeypatch, certificate):
+    """The fake connector over HTTPS, trusted by the SDK's clients for this test."""
+    certificate.trust(monkeypatch)
+    async with running_connector(tls=certificate) as running:
+        yield running
 
 
 async def _client(monkeypatch, signer, handler, *, anonymous: bool, app_id: str | None):
@@ -110,9 +126,9 @@ async def test_a_request_without_a_valid_token_gets_401_and_reaches_no_handler(
 
 
 async def test_a_valid_token_gets_through_and_the_reply_carries_the_bots_token(
-    secured, connector, signer, handler
+    secured, tls_connector, signer, handler
 ) -> None:
-    fake, url = connector
+    fake, url = tls_connector
     response = await secured.post(
         "/api/messages",
         json=activity(url, text="menu"),
@@ -165,8 +181,8 @@ async def test_neither_app_id_nor_anonymous_mode_refuses_to_start(monkeypatch) -
         mount(web.Application(), CountingHandler(), {})
 
 
-async def test_the_app_id_of_the_configuration_file_is_used(monkeypatch, signer, connector):
-    _fake, url = connector
+async def test_the_app_id_of_the_configuration_file_is_used(monkeypatch, signer, tls_connector):
+    _fake, url = tls_connector
     teams_environment(monkeypatch, anonymous=False, app_id=None)
     signer.install(monkeypatch)
     fixed_outbound_token(monkeypatch)
@@ -181,13 +197,14 @@ async def test_the_app_id_of_the_configuration_file_is_used(monkeypatch, signer,
     assert len(handler.events) == 1
 
 
-async def test_the_client_secret_is_never_logged(monkeypatch, secured, connector, signer, caplog):
-    _fake, url = connector
+async def test_the_client_secret_is_never_logged(secured, tls_connector, signer, caplog):
+    fake, url = tls_connector
     caplog.set_level(logging.DEBUG)
     await secured.post(
         "/api/messages", json=activity(url), headers=_bearer(signer.token(service_url=url))
     )
     await secured.post("/api/messages", json=activity(url), headers=_bearer("garbage"))
+    assert len(fake.messages()) == 1
     assert CLIENT_SECRET not in caplog.text
 
 
@@ -231,3 +248,21 @@ def test_polbot_serve_with_anonymous_mode_and_an_app_id_exits_2_with_one_line() 
     assert result.stderr.startswith("polbot serve: channels.teams: anonymous mode ")
     assert "Traceback" not in result.stderr + result.stdout
     assert CLIENT_SECRET not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize("scheme", ["http", "ftp"])
+async def test_with_a_token_replies_go_to_https_only(
+    secured, connector, signer, handler, caplog, scheme
+) -> None:
+    fake, url = connector  # plain http on loopback
+    caplog.set_level(logging.INFO)
+    service_url = url.replace("http", scheme, 1)
+    response = await secured.post(
+        "/api/messages",
+        json=activity(service_url, text="menu"),
+        headers=_bearer(signer.token(service_url=service_url)),
+    )
+    assert response.status == 400
+    assert handler.events == [] and fake.posted == []
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warning.levelname == "WARNING" and "https" in warning.getMessage()

@@ -5,7 +5,8 @@ Built on the Microsoft 365 Agents SDK: the SDK validates the Bot Service's JWT
 ``AgentApplication``) and posts the replies to the conversation's ``serviceUrl``. polbot adds
 what the SDK leaves open: a body check that answers bad input with a 400 and one warning line
 instead of a traceback, the mapping between activities and the dialogue's events, the card
-rendering, and log records free of user data.
+rendering, and log records free of user data. It also bounds where the SDK posts replies
+(``outbound``).
 
 Configuration comes from the ``channels.teams`` settings (``path``, ``app_id``,
 ``tenant_id``) and the environment, under the SDK's own names:
@@ -50,6 +51,7 @@ from polbot.channels.teams.inbound import (
     to_event,
     wants_welcome,
 )
+from polbot.channels.teams.outbound import EscapingClientFactory, check_reply_address
 from polbot.dialogue.events import Command, Event, TextMessage
 from polbot.dialogue.replies import Reply
 from polbot.server.body import BadBody, read_json
@@ -180,7 +182,7 @@ def build_agent(
 ) -> tuple[AgentApplication[TurnState], CloudAdapter]:
     """The SDK's application and adapter, routing every activity to :class:`TeamsBot`."""
     connections = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": auth})
-    adapter = CloudAdapter(connection_manager=connections)
+    adapter = CloudAdapter(channel_service_client_factory=EscapingClientFactory(connections))
     bot = TeamsBot(handler)
     adapter.on_turn_error = bot.on_error
     agent = AgentApplication[TurnState](
@@ -212,6 +214,8 @@ def mount(app: web.Application, handler: Handler, settings: Any) -> None:
             return web.json_response({"error": "body too large"}, status=413)
         try:
             body = parse_activity(await read_json(request))
+            if body["type"] in KNOWN_TYPES:  # the others reach no SDK and get no reply
+                check_reply_address(body, loopback_only=auth.ANONYMOUS_ALLOWED)
         except BadBody as exc:
             log.warning("teams: rejected request: %s", exc.reason)
             error = "body too large" if exc.status == 413 else "invalid activity"
