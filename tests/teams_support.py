@@ -1,9 +1,10 @@
-"""Test doubles for the Teams tests: a fake Bot Connector (over HTTP or HTTPS), Teams-shaped
-activities, and JWTs signed with the tests' own RSA key so that token validation never leaves
-loopback."""
+"""Test doubles for the Teams tests: a fake Bot Connector (over HTTP or HTTPS), a fake
+signing-key endpoint, Teams-shaped activities, and JWTs signed with the tests' own RSA key so
+that token validation never leaves loopback."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime
 import ipaddress
 import itertools
@@ -25,11 +26,13 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
-from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
+
+from polbot.channels.teams.signing_keys import SigningKeys
 
 APP_ID = "00000000-0000-4000-8000-00000000b0b0"
 BOT_ID = f"28:{APP_ID}"
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+KEY_ID = "test-key"
 
 
 @dataclass
@@ -215,8 +218,9 @@ def card_press(service_url: str, value: Any) -> dict[str, Any]:
 
 
 class Signer:
-    """Signs Bot Service-like tokens with a key of its own and stands in for the SDK's JWKS
-    lookup, the seam the SDK's own tests replace too."""
+    """Signs Bot Service-like tokens with a key of its own, and publishes that key: as the
+    document polbot's signing-key lookup downloads (:meth:`install`), or served over loopback
+    by :class:`KeyServer`."""
 
     def __init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -239,23 +243,51 @@ class Signer:
             "exp": now + int(expires_in),
             "serviceurl": service_url,
         }
-        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": "test-key"})
+        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": KEY_ID})
 
-    async def get_signing_key(self, jwks_uri: str, header: dict[str, Any]) -> jwt.PyJWK:
+    def key_set(self) -> dict[str, Any]:
+        """The JWKS document with this signer's public key, as the Bot Service publishes it."""
+        public = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        return {"keys": [{**public, "kid": KEY_ID, "alg": "RS256", "use": "sig"}]}
+
+    async def download(self, jwks_uri: str) -> dict[str, Any]:
         self.requested.append(jwks_uri)
-        return jwt.PyJWK.from_dict(
-            {
-                **jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True),
-                "kid": header.get("kid"),
-                "alg": "RS256",
-                "use": "sig",
-            }
-        )
+        return self.key_set()
 
     def install(self, monkeypatch) -> None:
-        monkeypatch.setattr(
-            JwtTokenValidator._jwk_client_manager, "get_signing_key", self.get_signing_key
-        )
+        """Answer polbot's key set downloads (any URL) with this signer's key set, so that
+        nothing leaves loopback; the lookup, its cache and its deadlines stay polbot's."""
+        monkeypatch.setattr(SigningKeys, "download", self.download)
+
+
+@dataclass
+class KeyServer:
+    """A signing-key (JWKS) endpoint on 127.0.0.1 that serves a signer's key set, or hangs
+    (``hang``) the way a stuck upstream does: it accepts the request and never answers."""
+
+    signer: Signer
+    hang: bool = False
+    requests: int = 0
+    _release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def _keys(self, _request: web.Request) -> web.Response:
+        self.requests += 1
+        if self.hang:
+            await self._release.wait()  # until the server closes
+        return web.json_response(self.signer.key_set())
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[str]:
+        """Serve; the URL of the key set."""
+        app = web.Application()
+        app.router.add_get("/keys", self._keys)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server(access_log=None)
+        try:
+            yield str(server.make_url("/keys"))
+        finally:
+            self._release.set()
+            await server.close()
 
 
 def teams_settings(**teams: Any):

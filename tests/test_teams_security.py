@@ -1,11 +1,11 @@
 """Only the Bot Service gets in: every request to the Teams endpoint needs a valid JWT, checked
 by the Agents SDK, unless anonymous mode is switched on for local development.
 
-Tokens are signed with the tests' own RSA key; the SDK's signing-key lookup is replaced by
-that key (the seam the SDK's own tests use), so nothing leaves loopback. The bot's outbound
-token would come from Entra ID, which cannot run locally: ``MsalAuth.get_access_token`` is
-replaced by a fixed token, and the fake connector (over HTTPS: with a token, replies go to
-``https://`` only) checks that replies carry it."""
+Tokens are signed with the tests' own RSA key; polbot's signing-key lookup downloads that key
+set instead of Microsoft's, so nothing leaves loopback. The bot's outbound token would come
+from Entra ID, which cannot run locally: ``MsalAuth.get_access_token`` is replaced by a fixed
+token, and the fake connector (over HTTPS: with a token, replies go to ``https://`` only)
+checks that replies carry it."""
 
 from __future__ import annotations
 
@@ -14,17 +14,20 @@ import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
+import jwt
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from polbot.channels.teams.endpoint import TeamsConfigError, mount
+from polbot.channels.teams.signing_keys import SigningKeys
 from polbot.dialogue.events import Event
 from polbot.dialogue.replies import Paragraph, Reply, Span
 from server_support import POLBOT, clean_environ, free_port
 from teams_support import (
     APP_ID,
+    BOT_FRAMEWORK_ISSUER,
     CLIENT_SECRET,
     OUTBOUND_TOKEN,
     SDK_ENV,
@@ -104,7 +107,7 @@ BAD_CREDENTIALS = {
     "wrong audience": lambda signer: _bearer(signer.token(audience="someone-else")),
     "expired": lambda signer: _bearer(signer.token(expires_in=-3600)),
     "unsigned": lambda signer: _bearer(
-        __import__("jwt").encode({"aud": APP_ID, "exp": 4102444800}, None, algorithm="none")
+        jwt.encode({"aud": APP_ID, "exp": 4102444800}, None, algorithm="none")
     ),
 }
 
@@ -206,6 +209,55 @@ async def test_the_client_secret_is_never_logged(secured, tls_connector, signer,
     await secured.post("/api/messages", json=activity(url), headers=_bearer("garbage"))
     assert len(fake.messages()) == 1
     assert CLIENT_SECRET not in caplog.text
+
+
+# Tokens that made the SDK's validation raise past its own 401: a 500 and an ERROR line each.
+ISSUE_TOKEN = (  # issue 12, row 3: {"alg": "none"} without "kid", a Bot Framework issuer
+    "eyJhbGciOiJub25lIn0.eyJpc3MiOiJodHRwczovL2FwaS5ib3RmcmFtZXdvcmsuY29tIiwiYXVkIjoieCJ9."
+)
+UNEXPECTED_TOKENS = {
+    "no key id": lambda signer: ISSUE_TOKEN,
+    "signed, but no key id": lambda signer: jwt.encode(
+        {"iss": BOT_FRAMEWORK_ISSUER, "aud": APP_ID, "exp": 4102444800}, signer.key, "RS256"
+    ),
+}
+
+
+@pytest.mark.parametrize("make", UNEXPECTED_TOKENS.values(), ids=UNEXPECTED_TOKENS.keys())
+async def test_a_token_the_sdk_does_not_expect_gets_401_and_one_warning(
+    secured, tls_connector, signer, handler, make, caplog
+) -> None:
+    fake, url = tls_connector
+    caplog.set_level(logging.INFO)
+    for _ in range(3):  # one warning line per request, and no ERROR
+        response = await secured.post(
+            "/api/messages", json=activity(url), headers=_bearer(make(signer))
+        )
+        assert response.status == 401
+    assert handler.events == [] and fake.posted == []
+    levels = [r.levelname for r in caplog.records if r.levelno >= logging.WARNING]
+    assert levels == ["WARNING"] * 3
+    assert not any(r.exc_info for r in caplog.records) and "Traceback" not in caplog.text
+
+
+async def test_any_exception_of_the_token_check_is_a_401(
+    monkeypatch, secured, tls_connector, signer, handler, caplog
+) -> None:
+    """What the SDK's validation raises beyond PyJWT's errors and ValueError is a 401 too."""
+    fake, url = tls_connector
+
+    async def broken(self, jwks_uri, header):
+        raise LookupError("a failure nobody foresaw")
+
+    monkeypatch.setattr(SigningKeys, "get_signing_key", broken)
+    caplog.set_level(logging.INFO)
+    token = _bearer(signer.token(service_url=url))
+    response = await secured.post("/api/messages", json=activity(url), headers=token)
+    assert response.status == 401
+    assert handler.events == [] and fake.posted == []
+    [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warning.levelname == "WARNING" and "LookupError" in warning.getMessage()
+    assert "nobody foresaw" not in caplog.text and "Traceback" not in caplog.text
 
 
 ANONYMOUS_AND_APP_ID = {

@@ -5,8 +5,9 @@ Built on the Microsoft 365 Agents SDK: the SDK validates the Bot Service's JWT
 ``AgentApplication``) and posts the replies to the conversation's ``serviceUrl``. polbot adds
 what the SDK leaves open: a body check that answers bad input with a 400 and one warning line
 instead of a traceback, the mapping between activities and the dialogue's events, the card
-rendering, and log records free of user data. It also bounds where the SDK posts replies
-(``outbound``).
+rendering, and log records free of user data. It also puts bounds on the SDK: a deadline and a
+memory of failures on the signing-key fetch (``signing_keys``), the addresses replies may go to
+(``outbound``), and a 401 with one warning line for whatever the token check raises.
 
 Configuration comes from the ``channels.teams`` settings (``path``, ``app_id``,
 ``tenant_id``) and the environment, under the SDK's own names:
@@ -40,7 +41,7 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 
-from polbot.channels.teams import privacy
+from polbot.channels.teams import privacy, signing_keys
 from polbot.channels.teams.cards import render_all
 from polbot.channels.teams.inbound import (
     KNOWN_TYPES,
@@ -63,8 +64,10 @@ ENV_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 """The SDK's environment names for the bot's own Entra app registration."""
 ANONYMOUS_ENV = "POLBOT_TEAMS_ANONYMOUS"
 
-# The key under which the SDK's JWT decorator looks up the auth configuration on the app.
+# The key under which the SDK's JWT decorator looks up the auth configuration on the app,
+# and the one under which it stores the caller's claims on a request that passed the check.
 _SDK_CONFIG_KEY = "agent_configuration"
+_CLAIMS_KEY = "claims_identity"
 
 
 class Handler(Protocol):
@@ -77,10 +80,9 @@ class TeamsConfigError(ValueError):
     """The Teams channel is enabled but cannot authenticate; says which setting is missing."""
 
 
-def _setting(settings: Any, name: str) -> Any:
-    if isinstance(settings, Mapping):
-        return settings.get(name)
-    return getattr(settings, name, None)
+def _setting(settings: Any, name: str, default: Any = None) -> Any:
+    value = settings.get(name) if isinstance(settings, Mapping) else getattr(settings, name, None)
+    return default if value is None else value
 
 
 def _secret(value: Any) -> str | None:
@@ -203,6 +205,10 @@ def mount(app: web.Application, handler: Handler, settings: Any) -> None:
     or both are.
     """
     auth = auth_configuration(settings)
+    signing_keys.install(
+        timeout=_setting(settings, "signing_key_timeout", signing_keys.DEFAULT_TIMEOUT),
+        retry_after=_setting(settings, "signing_key_retry_after", signing_keys.DEFAULT_RETRY_AFTER),
+    )
     privacy.install()
     quiet_sdk_validation_log()
     agent, adapter = build_agent(handler, auth)
@@ -239,7 +245,15 @@ def mount(app: web.Application, handler: Handler, settings: Any) -> None:
         # The server's max_body_bytes suits the web chat; the Bot Service posts activities of
         # up to MAX_BODY_BYTES (cards, entities and channel data pass 64 KB).
         request = request.clone(client_max_size=MAX_BODY_BYTES)
-        response = await authorized(request)
+        try:
+            response = await authorized(request)
+        except Exception as exc:
+            if _CLAIMS_KEY in request:  # authenticated: raised by receive, not the token check
+                raise
+            # The SDK answers the errors it expects (PyJWT's, ValueError) with a 401 and lets
+            # any other escape as a 500 with a traceback: a token is the client's input.
+            log.warning("teams: rejected request: token check failed (%s)", type(exc).__name__)
+            return web.json_response({"error": "invalid token"}, status=401)
         if response.status == 401 and "Authorization" not in request.headers:
             log.warning("teams: rejected request without Authorization header")
         return response
