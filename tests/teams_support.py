@@ -1,24 +1,38 @@
-"""Test doubles for the Teams tests: a fake Bot Connector, Teams-shaped activities, and JWTs
-signed with the tests' own RSA key so that token validation never leaves loopback."""
+"""Test doubles for the Teams tests: a fake Bot Connector (over HTTP or HTTPS), a fake
+signing-key endpoint, Teams-shaped activities, and JWTs signed with the tests' own RSA key so
+that token validation never leaves loopback."""
 
 from __future__ import annotations
 
+import asyncio
+import datetime
+import ipaddress
 import itertools
+import ssl
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
+import aiohttp.connector
 import jwt
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from microsoft_agents.hosting.core.authorization.jwt import JwtTokenValidator
+from cryptography.x509.oid import NameOID
+
+from polbot.channels.teams.signing_keys import SigningKeys
 
 APP_ID = "00000000-0000-4000-8000-00000000b0b0"
 BOT_ID = f"28:{APP_ID}"
 BOT_FRAMEWORK_ISSUER = "https://api.botframework.com"
+KEY_ID = "test-key"
 
 
 @dataclass
@@ -28,31 +42,42 @@ class Posted:
     path: str
     authorization: str | None
     body: dict[str, Any]
+    segments: tuple[str, ...] = ()
+    """The path's segments as sent, each percent-decoded on its own: a conversation id with
+    an escaped ``/`` is one segment."""
 
 
 @dataclass
 class FakeConnector:
-    """The Bot Connector service a ``serviceUrl`` points at: records what the bot posts."""
+    """The Bot Connector service a ``serviceUrl`` points at: records what the bot posts,
+    anywhere on the host (a POST outside ``/v3/conversations/{id}/activities[/{id}]`` is
+    recorded too, and answered 404 as the real service would)."""
 
     posted: list[Posted] = field(default_factory=list)
     status: int = 200
-    """What the connector answers; 5xx plays an outage."""
+    """What the connector answers; 5xx plays an outage. Its error body quotes the
+    conversation id, JSON-escaped, as services' error messages do."""
     _ids: itertools.count = field(default_factory=itertools.count)
 
     def app(self) -> web.Application:
         app = web.Application()
-        app.router.add_post("/v3/conversations/{conversation}/activities", self._activity)
-        app.router.add_post(
-            "/v3/conversations/{conversation}/activities/{reply_to}", self._activity
-        )
+        app.router.add_post("/{tail:.*}", self._activity)
         return app
 
     async def _activity(self, request: web.Request) -> web.Response:
+        segments = tuple(unquote(part) for part in request.raw_path.split("?")[0].split("/")[1:])
         self.posted.append(
-            Posted(request.path, request.headers.get("Authorization"), await request.json())
+            Posted(
+                request.path, request.headers.get("Authorization"), await request.json(), segments
+            )
         )
+        api = segments[:2] == ("v3", "conversations") and segments[3:4] == ("activities",)
+        if not api or len(segments) > 5:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
         if self.status >= 400:
-            return web.json_response({"error": {"code": "ServiceError"}}, status=self.status)
+            message = f"Conversation {segments[2]} is unavailable"
+            error = {"error": {"code": "ServiceError", "message": message}}
+            return web.json_response(error, status=self.status)
         return web.json_response({"id": f"reply-{next(self._ids)}"})
 
     def messages(self) -> list[dict[str, Any]]:
@@ -61,18 +86,71 @@ class FakeConnector:
 
 
 @asynccontextmanager
-async def running_connector() -> AsyncIterator[tuple[FakeConnector, str]]:
-    """A fake connector on 127.0.0.1 and its URL, the ``serviceUrl`` of test activities.
+async def running_connector(
+    tls: TestCertificate | None = None,
+) -> AsyncIterator[tuple[FakeConnector, str]]:
+    """A fake connector on 127.0.0.1 and its URL, the ``serviceUrl`` of test activities:
+    ``https://`` with ``tls`` (a :class:`TestCertificate` the client side trusts), else
+    ``http://``.
 
     Its access log is off: the paths it serves name conversations, and the privacy tests
     read every log line the product writes."""
     fake = FakeConnector()
     server = TestServer(fake.app(), host="127.0.0.1")
-    await server.start_server(access_log=None)
+    await server.start_server(access_log=None, ssl=tls.server_context() if tls else None)
     try:
         yield fake, str(server.make_url("")).rstrip("/")
     finally:
         await server.close()
+
+
+class TestCertificate:
+    """A self-signed certificate for 127.0.0.1, made in memory, and the means to make the
+    SDK's HTTP clients trust it (and nothing else) for the length of one test."""
+
+    __test__ = False  # a helper, not a test class
+
+    def __init__(self) -> None:
+        self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+        now = datetime.datetime.now(datetime.UTC)
+        self._certificate = (
+            x509.CertificateBuilder()
+            .subject_name(name)
+            .issuer_name(name)
+            .public_key(self._key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(
+                x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+                critical=False,
+            )
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(self._key, hashes.SHA256())
+        )
+        self.pem = self._certificate.public_bytes(serialization.Encoding.PEM).decode()
+
+    def server_context(self) -> ssl.SSLContext:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        with tempfile.TemporaryDirectory() as folder:
+            cert, key = Path(folder, "cert.pem"), Path(folder, "key.pem")
+            cert.write_text(self.pem)
+            key.write_bytes(
+                self._key.private_bytes(
+                    serialization.Encoding.PEM,
+                    serialization.PrivateFormat.PKCS8,
+                    serialization.NoEncryption(),
+                )
+            )
+            context.load_cert_chain(cert, key)  # it reads files only
+        return context
+
+    def trust(self, monkeypatch) -> None:
+        """Make aiohttp's default verified TLS context, which the SDK's sessions use, one that
+        trusts this certificate only (aiohttp builds that context once, at import)."""
+        context = ssl.create_default_context(cadata=self.pem)
+        monkeypatch.setattr(aiohttp.connector, "_SSL_CONTEXT_VERIFIED", context)
 
 
 def activity(service_url: str, **fields: Any) -> dict[str, Any]:
@@ -140,8 +218,9 @@ def card_press(service_url: str, value: Any) -> dict[str, Any]:
 
 
 class Signer:
-    """Signs Bot Service-like tokens with a key of its own and stands in for the SDK's JWKS
-    lookup, the seam the SDK's own tests replace too."""
+    """Signs Bot Service-like tokens with a key of its own, and publishes that key: as the
+    document polbot's signing-key lookup downloads (:meth:`install`), or served over loopback
+    by :class:`KeyServer`."""
 
     def __init__(self) -> None:
         self.key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -164,23 +243,51 @@ class Signer:
             "exp": now + int(expires_in),
             "serviceurl": service_url,
         }
-        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": "test-key"})
+        return jwt.encode(claims, key or self.key, algorithm="RS256", headers={"kid": KEY_ID})
 
-    async def get_signing_key(self, jwks_uri: str, header: dict[str, Any]) -> jwt.PyJWK:
+    def key_set(self) -> dict[str, Any]:
+        """The JWKS document with this signer's public key, as the Bot Service publishes it."""
+        public = jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True)
+        return {"keys": [{**public, "kid": KEY_ID, "alg": "RS256", "use": "sig"}]}
+
+    async def download(self, jwks_uri: str) -> dict[str, Any]:
         self.requested.append(jwks_uri)
-        return jwt.PyJWK.from_dict(
-            {
-                **jwt.algorithms.RSAAlgorithm.to_jwk(self.key.public_key(), as_dict=True),
-                "kid": header.get("kid"),
-                "alg": "RS256",
-                "use": "sig",
-            }
-        )
+        return self.key_set()
 
     def install(self, monkeypatch) -> None:
-        monkeypatch.setattr(
-            JwtTokenValidator._jwk_client_manager, "get_signing_key", self.get_signing_key
-        )
+        """Answer polbot's key set downloads (any URL) with this signer's key set, so that
+        nothing leaves loopback; the lookup, its cache and its deadlines stay polbot's."""
+        monkeypatch.setattr(SigningKeys, "download", self.download)
+
+
+@dataclass
+class KeyServer:
+    """A signing-key (JWKS) endpoint on 127.0.0.1 that serves a signer's key set, or hangs
+    (``hang``) the way a stuck upstream does: it accepts the request and never answers."""
+
+    signer: Signer
+    hang: bool = False
+    requests: int = 0
+    _release: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def _keys(self, _request: web.Request) -> web.Response:
+        self.requests += 1
+        if self.hang:
+            await self._release.wait()  # until the server closes
+        return web.json_response(self.signer.key_set())
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[str]:
+        """Serve; the URL of the key set."""
+        app = web.Application()
+        app.router.add_get("/keys", self._keys)
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server(access_log=None)
+        try:
+            yield str(server.make_url("/keys"))
+        finally:
+            self._release.set()
+            await server.close()
 
 
 def teams_settings(**teams: Any):
@@ -202,3 +309,34 @@ def card_actions(message: dict[str, Any]) -> list[dict[str, Any]]:
         for attachment in message.get("attachments", [])
         for action in attachment["content"]["actions"]
     ]
+
+
+SDK_ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+OUTBOUND_TOKEN = "token-for-the-connector"
+CLIENT_SECRET = "s3cr3t-never-logged"
+
+
+def teams_environment(monkeypatch, *, anonymous: bool, app_id: str | None) -> None:
+    """The environment of a Teams deployment: an app id with its secret, anonymous mode, or
+    (both ``False``/``None``) neither."""
+    for name in ("CLIENTID", "CLIENTSECRET", "TENANTID"):
+        monkeypatch.delenv(SDK_ENV + name, raising=False)
+    if app_id:
+        monkeypatch.setenv(SDK_ENV + "CLIENTID", app_id)
+        monkeypatch.setenv(SDK_ENV + "CLIENTSECRET", CLIENT_SECRET)
+    if anonymous:
+        monkeypatch.setenv("POLBOT_TEAMS_ANONYMOUS", "1")
+    else:
+        monkeypatch.delenv("POLBOT_TEAMS_ANONYMOUS", raising=False)
+
+
+async def _outbound_token(self, resource_url, scopes, force_refresh=False) -> str:
+    return OUTBOUND_TOKEN
+
+
+def fixed_outbound_token(monkeypatch) -> None:
+    """The bot's own token for the connector would come from Entra ID, which cannot run
+    locally: a fixed token instead, which the fake connector sees on every reply."""
+    from microsoft_agents.authentication.msal import MsalAuth
+
+    monkeypatch.setattr(MsalAuth, "get_access_token", _outbound_token)

@@ -3,8 +3,10 @@ polite reply, never a 500, exactly one warning line and no traceback in the log.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
+import warnings
 
 import pytest
 
@@ -146,3 +148,37 @@ async def test_a_body_that_does_not_decompress_gets_a_400(teams, connector, capl
     ours = [r for r in caplog.records if r.name.startswith("polbot")]
     assert [r.levelname for r in ours if r.levelno >= logging.WARNING] == ["WARNING"]
     assert not any(r.exc_info for r in ours)
+
+
+# Service URLs the SDK cannot post to: each was a 500, two ERROR lines and a ClientSession
+# left open (the SDK opens its token client's session before the connector fails).
+BAD_SERVICE_URLS = {
+    "none": lambda url: _without(activity(url), "serviceUrl"),
+    "empty": lambda url: activity(url, serviceUrl=""),
+    "file": lambda url: activity(url, serviceUrl="file:///etc/passwd"),
+    "javascript": lambda url: activity(url, serviceUrl="javascript:alert(1)"),
+    "no host": lambda url: activity(url, serviceUrl="http://"),
+    "not a URL": lambda url: activity(url, serviceUrl="http://[::1"),
+    "with a user": lambda url: activity(url, serviceUrl=url.replace("//", "//user:pw@")),
+    "with a query": lambda url: activity(url, serviceUrl=f"{url}/?next=/admin"),
+    "a typing activity without one": lambda url: _without(
+        activity(url, type="typing"), "serviceUrl"
+    ),
+}
+
+
+@pytest.mark.parametrize("make", BAD_SERVICE_URLS.values(), ids=BAD_SERVICE_URLS.keys())
+async def test_a_service_url_the_sdk_cannot_use_gets_a_400_and_leaves_no_session_open(
+    teams, connector, caplog, make
+) -> None:
+    fake, url = connector
+    caplog.set_level(logging.INFO)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ResourceWarning)
+        response = await teams.post("/api/messages", json=make(url))
+        gc.collect()  # an unclosed aiohttp session says so when it is collected
+    assert response.status == 400
+    assert fake.posted == []
+    _assert_one_clean_warning(caplog)
+    assert "Unclosed" not in caplog.text
+    assert not [w for w in caught if "Unclosed" in str(w.message)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from urllib.parse import quote, quote_plus
 
 from teams_support import activity, card_press, members_added, running_connector
 
@@ -56,3 +57,41 @@ async def test_no_id_name_or_text_reaches_the_log(teams, caplog) -> None:
     assert caplog.records, "nothing was logged at all"
     for value in PRIVATE:
         assert value not in logged, f"{value!r} leaked into the log"
+
+
+# Ids the connector's URLs percent-encode and its error bodies JSON-escape.
+ODD_CONVERSATION = "a:PRIVÉ gesprek über-5521"
+ODD_ACTIVITY = "PRIVATE activiteit ü-991"
+
+
+def _written_forms(value: str) -> dict[str, str]:
+    return {
+        "literal": value,
+        "percent-encoded": quote(value, safe=":@"),
+        "percent-encoded, lower case": quote(value, safe=":@").lower(),
+        "percent-encoded, all": quote(value, safe=""),
+        "form-encoded": quote_plus(value, safe=":"),
+        "JSON-escaped": json.dumps(value)[1:-1],
+        "JSON-escaped, in a repr": repr(json.dumps(value)[1:-1])[1:-1],
+    }
+
+
+async def test_ids_reach_the_log_in_no_encoding(teams, caplog) -> None:
+    """A connector error named the conversation in its URL (percent-encoded) and its body
+    (JSON-escaped): the ERROR lines held both forms, the scrubber knew only the literal one."""
+    caplog.set_level(logging.DEBUG)
+    async with running_connector() as (fake, url):
+        fake.status = 503
+        body = activity(url, text=TEXT, id=ODD_ACTIVITY)
+        body["conversation"]["id"] = ODD_CONVERSATION
+        response = await teams.post("/api/messages", json=body)
+        assert response.status < 500
+        [post] = fake.posted  # the reply reached the connector, which failed it
+        assert post.segments[2] == ODD_CONVERSATION
+
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors, "the connector's failure was not logged"
+    logged = caplog.text + "".join(str(vars(record)) for record in caplog.records)
+    for value in (ODD_CONVERSATION, ODD_ACTIVITY):
+        for form, written in _written_forms(value).items():
+            assert written not in logged, f"{value!r} leaked into the log {form}: {written!r}"

@@ -98,6 +98,10 @@ class TeamsSettings(_Section):
     anonymous: bool = False
     """Accept requests without a token: for local development only."""
     client_secret: SecretStr | None = None
+    signing_key_timeout: float = Field(default=5.0, gt=0, le=60)
+    """Seconds a fetch of the Bot Service's token-signing keys may take."""
+    signing_key_retry_after: float = Field(default=30.0, ge=0, le=3600)
+    """Seconds before the signing keys are fetched again after a failure or an unknown key."""
 
     @model_validator(mode="after")
     def _switched_on_by_credentials(self) -> TeamsSettings:

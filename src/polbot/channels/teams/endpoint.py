@@ -5,14 +5,16 @@ Built on the Microsoft 365 Agents SDK: the SDK validates the Bot Service's JWT
 ``AgentApplication``) and posts the replies to the conversation's ``serviceUrl``. polbot adds
 what the SDK leaves open: a body check that answers bad input with a 400 and one warning line
 instead of a traceback, the mapping between activities and the dialogue's events, the card
-rendering, and log records free of user data.
+rendering, and log records free of user data. It also puts bounds on the SDK: a deadline and a
+memory of failures on the signing-key fetch (``signing_keys``), the addresses replies may go to
+(``outbound``), and a 401 with one warning line for whatever the token check raises.
 
 Configuration comes from the ``channels.teams`` settings (``path``, ``app_id``,
 ``tenant_id``) and the environment, under the SDK's own names:
 ``CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID``, ``...__CLIENTSECRET``,
 ``...__TENANTID`` (and the SDK's other ``...__SETTINGS__*`` keys). Secrets are only ever
 read from the environment. ``POLBOT_TEAMS_ANONYMOUS=1`` accepts requests without a token, for
-local development with the Agents Playground or tests.
+local development with the Agents Playground or tests, and never together with an app id.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 
-from polbot.channels.teams import privacy
+from polbot.channels.teams import privacy, signing_keys
 from polbot.channels.teams.cards import render_all
 from polbot.channels.teams.inbound import (
     KNOWN_TYPES,
@@ -50,6 +52,7 @@ from polbot.channels.teams.inbound import (
     to_event,
     wants_welcome,
 )
+from polbot.channels.teams.outbound import EscapingClientFactory, check_reply_address
 from polbot.dialogue.events import Command, Event, TextMessage
 from polbot.dialogue.replies import Reply
 from polbot.server.body import BadBody, read_json
@@ -61,8 +64,10 @@ ENV_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
 """The SDK's environment names for the bot's own Entra app registration."""
 ANONYMOUS_ENV = "POLBOT_TEAMS_ANONYMOUS"
 
-# The key under which the SDK's JWT decorator looks up the auth configuration on the app.
+# The key under which the SDK's JWT decorator looks up the auth configuration on the app,
+# and the one under which it stores the caller's claims on a request that passed the check.
 _SDK_CONFIG_KEY = "agent_configuration"
+_CLAIMS_KEY = "claims_identity"
 
 
 class Handler(Protocol):
@@ -75,10 +80,9 @@ class TeamsConfigError(ValueError):
     """The Teams channel is enabled but cannot authenticate; says which setting is missing."""
 
 
-def _setting(settings: Any, name: str) -> Any:
-    if isinstance(settings, Mapping):
-        return settings.get(name)
-    return getattr(settings, name, None)
+def _setting(settings: Any, name: str, default: Any = None) -> Any:
+    value = settings.get(name) if isinstance(settings, Mapping) else getattr(settings, name, None)
+    return default if value is None else value
 
 
 def _secret(value: Any) -> str | None:
@@ -115,6 +119,13 @@ def auth_configuration(
         raise TeamsConfigError(
             f"channels.teams: no app id: set channels.teams.app_id or {ENV_PREFIX}CLIENTID "
             f"(or {ANONYMOUS_ENV}=1 for local development only)"
+        )
+    if sdk.get("CLIENTID") and anonymous:
+        # The SDK would accept requests without a token even though an app id is set: a
+        # production bot opened by one leftover development variable.
+        raise TeamsConfigError(
+            f"channels.teams: anonymous mode ({ANONYMOUS_ENV}=1 or channels.teams.anonymous) "
+            "and an app id exclude each other: unset one of them"
         )
     try:
         return AgentAuthConfiguration(anonymous_allowed=anonymous, **sdk)
@@ -173,7 +184,7 @@ def build_agent(
 ) -> tuple[AgentApplication[TurnState], CloudAdapter]:
     """The SDK's application and adapter, routing every activity to :class:`TeamsBot`."""
     connections = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": auth})
-    adapter = CloudAdapter(connection_manager=connections)
+    adapter = CloudAdapter(channel_service_client_factory=EscapingClientFactory(connections))
     bot = TeamsBot(handler)
     adapter.on_turn_error = bot.on_error
     agent = AgentApplication[TurnState](
@@ -190,9 +201,14 @@ def build_agent(
 def mount(app: web.Application, handler: Handler, settings: Any) -> None:
     """Serve Teams at ``POST {settings.path}`` (default ``/api/messages``) on ``app``.
 
-    Raises :class:`TeamsConfigError` when neither an app id nor anonymous mode is configured.
+    Raises :class:`TeamsConfigError` when neither an app id nor anonymous mode is configured,
+    or both are.
     """
     auth = auth_configuration(settings)
+    signing_keys.install(
+        timeout=_setting(settings, "signing_key_timeout", signing_keys.DEFAULT_TIMEOUT),
+        retry_after=_setting(settings, "signing_key_retry_after", signing_keys.DEFAULT_RETRY_AFTER),
+    )
     privacy.install()
     quiet_sdk_validation_log()
     agent, adapter = build_agent(handler, auth)
@@ -204,6 +220,8 @@ def mount(app: web.Application, handler: Handler, settings: Any) -> None:
             return web.json_response({"error": "body too large"}, status=413)
         try:
             body = parse_activity(await read_json(request))
+            if body["type"] in KNOWN_TYPES:  # the others reach no SDK and get no reply
+                check_reply_address(body, loopback_only=auth.ANONYMOUS_ALLOWED)
         except BadBody as exc:
             log.warning("teams: rejected request: %s", exc.reason)
             error = "body too large" if exc.status == 413 else "invalid activity"
@@ -227,7 +245,15 @@ def mount(app: web.Application, handler: Handler, settings: Any) -> None:
         # The server's max_body_bytes suits the web chat; the Bot Service posts activities of
         # up to MAX_BODY_BYTES (cards, entities and channel data pass 64 KB).
         request = request.clone(client_max_size=MAX_BODY_BYTES)
-        response = await authorized(request)
+        try:
+            response = await authorized(request)
+        except Exception as exc:
+            if _CLAIMS_KEY in request:  # authenticated: raised by receive, not the token check
+                raise
+            # The SDK answers the errors it expects (PyJWT's, ValueError) with a 401 and lets
+            # any other escape as a 500 with a traceback: a token is the client's input.
+            log.warning("teams: rejected request: token check failed (%s)", type(exc).__name__)
+            return web.json_response({"error": "invalid token"}, status=401)
         if response.status == 401 and "Authorization" not in request.headers:
             log.warning("teams: rejected request without Authorization header")
         return response

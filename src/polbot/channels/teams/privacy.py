@@ -5,15 +5,19 @@ ids inside warnings and errors ("No route found ... with text: ...", connector e
 ``v3/conversations/<id>``). polbot logs what happened, never who asked or what they wrote, so
 every record of the ``microsoft_agents`` loggers passes through :class:`ScrubbingHandler`,
 which replaces the identifiers and text of the activity being handled (remembered per
-request in a context variable) before the record reaches the application's handlers.
+request in a context variable) before the record reaches the application's handlers. Ids
+also come back percent-encoded (in URLs: ``a:x%20%C3%BC``) and JSON-escaped (in the
+connector's error bodies: ``a:x \\u00fc``), so :func:`scrub` looks for them decoded too.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from typing import Any
+from urllib.parse import unquote, unquote_plus
 
 SDK_LOGGER = "microsoft_agents"
 REDACTED = "<redacted>"
@@ -49,10 +53,47 @@ def remember(values: tuple[str, ...]) -> None:
     _sensitive.set(values)
 
 
-def scrub(text: str) -> str:
-    """``text`` with the current activity's sensitive values replaced."""
-    for value in _sensitive.get():
+_JSON_ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|([\"\\/bfnrt]))")
+_JSON_SHORT = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def _json_unescape(text: str) -> str:
+    """``text`` with JSON's string escapes (``\\u00fc``, ``\\"``, ...) read, wherever they
+    stand; a surrogate pair becomes its one character."""
+
+    def one(match: re.Match[str]) -> str:
+        code, short = match.groups()
+        return chr(int(code, 16)) if code else _JSON_SHORT.get(short, short)
+
+    decoded = _JSON_ESCAPE.sub(one, text)
+    return decoded.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+
+
+# In order, each applied to what the ones before left (a URL inside JSON, JSON inside a URL).
+# JSON twice: an exception's repr (aiohttp's "message='...'") escapes the backslashes again.
+_DECODINGS: tuple[Callable[[str], str], ...] = (
+    unquote,
+    _json_unescape,
+    _json_unescape,
+    unquote_plus,
+)
+
+
+def _replace(text: str, values: tuple[str, ...]) -> str:
+    for value in values:
         text = text.replace(value, REDACTED)
+    return text
+
+
+def scrub(text: str) -> str:
+    """``text`` with the current activity's sensitive values replaced, also where they
+    stand percent-encoded or JSON-escaped: then the text is given decoded, values replaced."""
+    values = _sensitive.get()
+    text = probe = _replace(text, values)
+    for decode in _DECODINGS:
+        probe = decode(probe)
+        if any(value in probe for value in values):
+            text = probe = _replace(probe, values)
     return text
 
 
