@@ -1,7 +1,8 @@
 """The JSON body of a request, read the same way by every channel's route.
 
 aiohttp raises while reading a body larger than the route accepts, or one that does not match
-its ``Content-Encoding`` (labelled gzip, not gzip); ``json.loads`` raises for bytes that are
+its ``Content-Encoding`` (labelled gzip, not gzip), or whose client hung up half-way;
+``json.loads`` raises for bytes that are
 not UTF-8 or not JSON, or nested deeper than it recurses. Each is bad client input, which a
 route answers with a 4xx and one warning line: :class:`BadBody` gives the status and a short
 reason that never quotes the body.
@@ -31,6 +32,8 @@ async def read_json(request: web.Request) -> Any:
         raise BadBody(413, "body too large") from exc
     except web.RequestPayloadError as exc:  # a Content-Encoding the body does not match
         raise BadBody(400, "body does not decode") from exc
+    except ConnectionError as exc:  # the client hung up before the body was complete
+        raise BadBody(400, "client disconnected") from exc
     try:
         return json.loads(raw)
     # RecursionError: nesting deeper than the parser recurses ("[[[[..."), not a server fault.

@@ -20,8 +20,7 @@ import time
 from datetime import UTC, datetime
 
 from aiohttp.abc import AbstractAccessLogger
-from aiohttp.http_exceptions import HttpProcessingError
-from aiohttp.web import BaseRequest, RequestPayloadError, StreamResponse
+from aiohttp.web import BaseRequest, StreamResponse
 
 FIELDS = (
     "channel",
@@ -39,6 +38,7 @@ FIELDS = (
     "port",
     "version",
     "pages",
+    "max_connections",
 )
 """The only record attributes that reach the log besides time, level, logger and event."""
 
@@ -77,31 +77,8 @@ def setup_logging(level: str = "INFO") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    server = logging.getLogger("aiohttp.server")
-    if not any(isinstance(existing, _ClientFaults) for existing in server.filters):
-        server.addFilter(_ClientFaults())
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
-
-
-class _ClientFaults(logging.Filter):
-    """aiohttp's records of malformed HTTP as one warning line each, not errors.
-
-    aiohttp logs a request it cannot parse (a header line too long, a body that is not the
-    gzip it claims to be) at ERROR with a traceback, and a broken body once more after the
-    handler has answered it: bad client input, which polbot logs as one warning.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        if not isinstance(exc, HttpProcessingError | RequestPayloadError):
-            return True
-        if record.msg == "Unhandled exception":
-            return False  # the handler has answered this request and logged it already
-        record.levelno, record.levelname = logging.WARNING, "WARNING"
-        record.msg, record.args, record.exc_info = "invalid http request", None, None
-        record.reason = type(exc).__name__
-        return True
 
 
 class AccessLogger(AbstractAccessLogger):
