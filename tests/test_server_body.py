@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 
 from polbot.channels.telegram.webhook import SECRET_HEADER
@@ -18,7 +19,7 @@ from polbot.knowledge import KnowledgeBase
 from polbot.server.app import build_app
 from polbot.server.config import Settings
 from polbot.server.runner import Listener, serving
-from server_support import KNOWLEDGE
+from server_support import KNOWLEDGE, read_response
 from telegram_fake import TOKEN, FakeBotApi
 
 SECRET = "body-tests_secret"
@@ -62,6 +63,10 @@ async def server(
         yield running
 
 
+def url(server: Listener, path: str) -> str:
+    return f"http://127.0.0.1:{server.port}{path}"
+
+
 def head(path: str, headers: dict[str, str], length: int) -> bytes:
     lines = [f"POST {path} HTTP/1.1", "Host: polbot", "Content-Type: application/json"]
     lines += [f"{name}: {value}" for name, value in headers.items()]
@@ -90,6 +95,21 @@ def assert_one_warning(records: list[logging.LogRecord]) -> None:
 
 
 @pytest.mark.parametrize("channel", ENDPOINTS)
+async def test_an_integer_of_5000_digits_is_a_400_and_one_warning(
+    server: Listener, channel: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """It was a 500 and an error line: int() raises a plain ValueError past 4,300 digits."""
+    path, headers, body = ENDPOINTS[channel]
+    caplog.set_level(logging.INFO)
+    async with (
+        aiohttp.ClientSession(trust_env=False) as session,
+        session.post(url(server, path), data=body.encode(), headers=headers) as response,
+    ):
+        assert response.status == 400
+    assert_one_warning(await settled(caplog))
+
+
+@pytest.mark.parametrize("channel", ENDPOINTS)
 async def test_a_client_that_hangs_up_mid_body_is_one_warning(
     server: Listener, channel: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -103,3 +123,31 @@ async def test_a_client_that_hangs_up_mid_body_is_one_warning(
     writer.close()
     await writer.wait_closed()
     assert_one_warning(await settled(caplog))
+
+
+@pytest.mark.parametrize("server", [{"body_timeout": 0.5}], indirect=True)
+@pytest.mark.parametrize("channel", ENDPOINTS)
+async def test_a_body_that_trickles_in_gets_408_after_the_body_timeout(
+    server: Listener, channel: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client sending a byte now and then held its request open for as long as it liked."""
+    path, headers, _ = ENDPOINTS[channel]
+    caplog.set_level(logging.INFO)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    started = time.monotonic()
+    writer.write(head(path, headers, 100_000) + b"{")
+    trickle = asyncio.create_task(_trickle(writer))
+    try:
+        status, _, _ = await asyncio.wait_for(read_response(reader), timeout=5)
+    finally:
+        trickle.cancel()
+        writer.close()
+    assert status == 408
+    assert 0.5 <= time.monotonic() - started < 3
+    assert_one_warning(await settled(caplog))
+
+
+async def _trickle(writer: asyncio.StreamWriter) -> None:
+    while True:  # a byte every 0.1 s: never idle, never done
+        await asyncio.sleep(0.1)
+        writer.write(b" ")

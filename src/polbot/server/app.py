@@ -12,6 +12,7 @@ import importlib
 from aiohttp import web
 
 from polbot.knowledge.model import KnowledgeBase
+from polbot.server.body import BODY_TIMEOUT
 from polbot.server.config import Settings
 from polbot.server.metrics import Metrics
 from polbot.server.observe import Handler, observe
@@ -75,6 +76,7 @@ def build_app(
     metrics = metrics or Metrics()
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[METRICS] = metrics
+    app[BODY_TIMEOUT] = settings.body_timeout
     app[ERROR_PAGES] = ErrorPages(
         headers={**SECURITY_HEADERS, "Server": SERVER, "Cache-Control": "no-store"},
         invalid=kb.message("web-error-invalid"),

@@ -13,7 +13,7 @@ add what aiohttp's ``run_app`` leaves open and a server on a public address need
   it: when every one is busy, new clients wait in the listen backlog.
 - **Time limits**: a connection that has not sent a complete request line and headers within
   ``keepalive_timeout`` is closed (aiohttp's keep-alive timer also runs while headers
-  arrive).
+  arrive); a body gets ``body_timeout`` (:mod:`polbot.server.body`).
 - **The server's own error responses** (a request line too long, an unknown method, a body
   encoding it cannot decode, a handler that failed) like the app's: JSON with the Dutch
   text, the security headers, nothing of the request echoed, one log line without the
