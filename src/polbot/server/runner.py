@@ -144,6 +144,12 @@ class _Connection(web.RequestHandler):
         request = self.working_on
         return request is None or not request.content.is_eof()
 
+    def drop(self) -> None:
+        """Close at once. Not ``force_close()``: that lets a body read still running see a
+        closed connection before ``connection_lost`` tells it the client is gone."""
+        if self.transport is not None:
+            self.transport.abort()
+
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
         self.pool.add(self)
@@ -229,7 +235,7 @@ class _Pool:
             if waiting:
                 oldest = min(waiting, key=lambda c: c.waiting_since)
                 self._open.discard(oldest)
-                oldest.force_close()
+                oldest.drop()
             else:  # every connection is being answered: the newcomer waits its turn
                 self._changed.clear()
                 await self._changed.wait()
