@@ -219,6 +219,13 @@ class _Pool:
     def answered(self) -> None:
         self._changed.set()
 
+    def drop_unfinished_bodies(self) -> None:
+        """Close the connections whose request body is still arriving."""
+        for connection in list(self._open):
+            request = connection.working_on
+            if request is not None and not request.content.is_eof():
+                connection.drop()
+
     async def make_room(self, client_waiting: Callable[[], Awaitable[None]]) -> None:
         """Return when one more connection may be opened: at once below the limit; when full,
         once a client is waiting and the connection that has waited longest on its client
@@ -312,6 +319,9 @@ class Listener:
         with suppress(asyncio.CancelledError):
             await self._accepting
         self._sock.close()
+        # From here aiohttp reads nothing more, so a body still arriving can never complete:
+        # waiting shutdown_timeout for it (a slow client's, say) would only delay the stop.
+        self._pool.drop_unfinished_bodies()
         # Closes idle connections, runs on_shutdown, waits for requests in flight (each up
         # to shutdown_timeout), then on_cleanup.
         await self._runner.cleanup()
