@@ -20,7 +20,8 @@ add what aiohttp's ``run_app`` leaves open and a server on a public address need
   client's address.
 - **Signals**: SIGHUP is logged and ignored; SIGTERM turns ``/readyz`` to 503 at once,
   keeps serving for ``shutdown_drain`` seconds so that a balancer stops sending, then closes
-  the listener and gives requests in flight up to ``shutdown_timeout``.
+  the listener and gives requests in flight up to ``shutdown_timeout`` (those whose body is
+  still arriving are cut off: aiohttp reads no more from then on).
 """
 
 from __future__ import annotations
