@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
 import os
@@ -119,3 +120,19 @@ def _wait_healthy(server: Server, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.05)
     raise AssertionError(f"polbot serve not healthy within {timeout} s:\n{server.output()}")
+
+
+async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:
+    """One HTTP/1.x response from a raw connection: its status, headers and body."""
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("closed without a response")
+    headers: dict[str, str] = {}
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        name, _, value = line.decode("latin-1").partition(":")
+        headers[name.strip().lower()] = value.strip()
+    if "content-length" in headers:
+        body = await reader.readexactly(int(headers["content-length"]))
+    else:
+        body = await reader.read()
+    return int(status_line.split()[1]), headers, body

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -83,29 +87,33 @@ def test_malformed_http_is_one_warning_line_each_and_no_error(tmp_path: Path) ->
     assert "Traceback" not in server.output()
 
 
-# polbot serve's own start-up, plus one route whose handler takes SLOW seconds: the real
-# assistant answers in milliseconds, too fast to be caught in flight.
+# polbot serve itself, plus one route whose handler takes ?s= seconds (default SLOW): the
+# real assistant answers in milliseconds, too fast to be caught in flight.
 SLOW = 2.0
 SLOW_SERVER = f"""
 import asyncio, sys
 from aiohttp import web
-from polbot.server.app import create_app, run
-from polbot.server.config import load_settings
-from polbot.server.logs import setup_logging
+import polbot.server.app
+from polbot.cli import main
 
 async def slow(request):
-    await asyncio.sleep({SLOW})
-    return web.json_response({{"slept": {SLOW}}})
+    seconds = float(request.query.get("s", {SLOW}))
+    await asyncio.sleep(seconds)
+    return web.json_response({{"slept": seconds}})
 
-settings = load_settings()
-setup_logging(settings.log_level)
-app = create_app(settings)
-app.router.add_get("/slow", slow)
-run(app, settings)
+def create_app(settings, create=polbot.server.app.create_app):
+    app = create(settings)
+    app.router.add_get("/slow", slow)
+    return app
+
+polbot.server.app.create_app = create_app
+sys.exit(main(["serve"]))
 """
 
 
-def test_sigterm_lets_an_in_flight_request_finish(tmp_path: Path) -> None:
+@contextmanager
+def slow_server(tmp_path: Path, **env: str) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
+    """``polbot serve`` with ``GET /slow``: the process, its port and its log."""
     port = free_port()
     log = tmp_path / "slow.log"
     with log.open("wb") as sink:
@@ -113,31 +121,147 @@ def test_sigterm_lets_an_in_flight_request_finish(tmp_path: Path) -> None:
             [sys.executable, "-c", SLOW_SERVER],
             stdout=sink,
             stderr=subprocess.STDOUT,
-            env=clean_environ(POLBOT_HOST="127.0.0.1", POLBOT_PORT=str(port)),
+            env=clean_environ(POLBOT_HOST="127.0.0.1", POLBOT_PORT=str(port), **env),
         )
     try:
         wait_for_port(port, process)
-        with socket.create_connection(("127.0.0.1", port), timeout=15) as client:
-            client.sendall(b"GET /slow HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            time.sleep(0.5)  # the handler is asleep: the request is in flight
-            sent_at = time.perf_counter()
-            process.send_signal(signal.SIGTERM)
-            time.sleep(0.3)
-            assert process.poll() is None, "the server waits for the request"
-            with pytest.raises(OSError):
-                socket.create_connection(("127.0.0.1", port), timeout=2).close()
-            answer = b""
-            while chunk := client.recv(65536):
-                answer += chunk
-        assert answer.startswith(b"HTTP/1.1 200 OK"), answer
-        assert json.loads(answer.split(b"\r\n\r\n", 1)[1]) == {"slept": SLOW}
-        assert process.wait(timeout=15) == 0
-        assert time.perf_counter() - sent_at < SLOW + 5, "and then it stops promptly"
+        yield process, port, log
     finally:
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert json_lines(log.read_text("utf-8"))[-1]["event"] == "stopped"
+
+
+def get(port: int, path: str) -> int:
+    """The status of ``GET path`` on a new connection."""
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def start_slow_request(port: int, seconds: float = SLOW) -> socket.socket:
+    client = socket.create_connection(("127.0.0.1", port), timeout=15)
+    client.sendall(
+        f"GET /slow?s={seconds} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode()
+    )
+    return client
+
+
+def answer_of(client: socket.socket) -> bytes:
+    answer = b""
+    while chunk := client.recv(65536):
+        answer += chunk
+    client.close()
+    return answer
+
+
+def test_sigterm_turns_readyz_503_first_then_stops_accepting_and_lets_requests_finish(
+    tmp_path: Path,
+) -> None:
+    """/readyz answered 200 until the port closed, so a balancer kept sending until then."""
+    drain = 1.0
+    with slow_server(tmp_path, POLBOT_SHUTDOWN_DRAIN=str(drain)) as (process, port, log):
+        assert get(port, "/readyz") == 200
+        client = start_slow_request(port)
+        time.sleep(0.5)  # the handler is asleep: the request is in flight
+        sent_at = time.perf_counter()
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.2)
+        assert get(port, "/readyz") == 503, "not ready at once"
+        assert get(port, "/healthz") == 200, "and still serving while the balancer notices"
+        time.sleep(drain)
+        assert process.poll() is None, "the server waits for the request"
+        with pytest.raises(OSError):
+            socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        answer = answer_of(client)
+        assert answer.startswith(b"HTTP/1.1 200 OK"), answer
+        assert json.loads(answer.split(b"\r\n\r\n", 1)[1]) == {"slept": SLOW}
+        assert process.wait(timeout=15) == 0
+        assert time.perf_counter() - sent_at < SLOW + 5, "and then it stops promptly"
+    events = [line["event"] for line in json_lines(log.read_text("utf-8"))]
+    assert events[-2:] == ["stopping", "stopped"]
+
+
+def test_requests_in_flight_get_shutdown_timeout_and_no_longer(tmp_path: Path) -> None:
+    env = {"POLBOT_SHUTDOWN_DRAIN": "0", "POLBOT_SHUTDOWN_TIMEOUT": "1"}
+    with slow_server(tmp_path, **env) as (process, port, log):
+        client = start_slow_request(port, seconds=60)
+        time.sleep(0.5)
+        sent_at = time.perf_counter()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+        assert time.perf_counter() - sent_at < 1 + 3
+        client.close()
+    assert [line for line in json_lines(log.read_text("utf-8")) if line["level"] == "error"] == []
+
+
+def test_sighup_is_logged_once_and_ignored(tmp_path: Path) -> None:
+    """SIGHUP ended the process at once, cutting every request in flight."""
+    with slow_server(tmp_path) as (process, port, log):
+        client = start_slow_request(port)
+        time.sleep(0.5)
+        process.send_signal(signal.SIGHUP)
+        answer = answer_of(client)
+        assert answer.startswith(b"HTTP/1.1 200 OK"), answer
+        assert process.poll() is None
+        assert get(port, "/readyz") == 200
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=15) == 0
+    lines = json_lines(log.read_text("utf-8"))
+    assert [line["event"] for line in lines if line["level"] != "info"] == ["SIGHUP ignored"]
+
+
+def test_slow_clients_beyond_the_open_file_limit_starve_nobody_and_log_no_error(
+    tmp_path: Path,
+) -> None:
+    """At ``ulimit -n 256``, 300 clients sending a byte now and then took every file descriptor:
+    normal requests went unanswered and every failed accept logged an error line."""
+    files, slow_clients = 128, 150
+
+    def limit_open_files() -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (files, files))
+
+    port = free_port()
+    log = tmp_path / "ulimit.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            [str(POLBOT), "serve"],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=clean_environ(POLBOT_HOST="127.0.0.1", POLBOT_PORT=str(port)),
+            preexec_fn=limit_open_files,
+        )
+    slow: list[socket.socket] = []
+    try:
+        wait_for_port(port, process)
+        for n in range(slow_clients):
+            client = socket.create_connection(("127.0.0.1", port), timeout=5)
+            if n % 2:
+                client.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+            else:
+                client.sendall(b"POST /api/chat HTTP/1.1\r\nHost: x\r\nContent-Length: 99\r\n\r\n{")
+            slow.append(client)
+        for _ in range(10):
+            started = time.perf_counter()
+            assert post_json(f"http://127.0.0.1:{port}/api/chat", {"command": "start"})[0] == 200
+            assert time.perf_counter() - started < 2
+        stopping = time.perf_counter()
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+        # The drain (2 s), not shutdown_timeout (10 s) for bodies that cannot arrive any more.
+        assert time.perf_counter() - stopping < 6
+    finally:
+        for client in slow:
+            client.close()
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    lines = json_lines(log.read_text("utf-8"))
+    assert [line for line in lines if line["level"] == "error"] == []
+    assert sum(line["level"] == "warning" for line in lines) <= 2 + slow_clients
 
 
 def wait_for_port(port: int, process: subprocess.Popen[bytes], timeout: float = 60) -> None:

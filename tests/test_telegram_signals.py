@@ -54,6 +54,8 @@ async def polbot_serve(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Serve]:
         POLBOT_HOST="127.0.0.1",
         POLBOT_PORT=str(port),
         POLBOT_SHUTDOWN_TIMEOUT=str(SHUTDOWN_TIMEOUT),
+        # No drain before the listener closes: these tests time the shutdown timeout alone.
+        POLBOT_SHUTDOWN_DRAIN="0",
         POLBOT_PUBLIC_URL="https://polbot.example.org",
         POLBOT_CHANNELS__TELEGRAM__ENABLED="true",
         TELEGRAM_BOT_TOKEN=api.token,

@@ -8,20 +8,19 @@ the probes and the metrics, with security headers on every response.
 from __future__ import annotations
 
 import importlib
-import logging
 
 from aiohttp import web
 
 from polbot.knowledge.model import KnowledgeBase
+from polbot.server.body import BODY_TIMEOUT
 from polbot.server.config import Settings
-from polbot.server.logs import AccessLogger
 from polbot.server.metrics import Metrics
 from polbot.server.observe import Handler, observe
+from polbot.server.runner import ERROR_PAGES, SHUTDOWN, ErrorPages, Shutdown, run
 
-log = logging.getLogger("polbot.server")
+__all__ = ["SECURITY_HEADERS", "ChannelSetupError", "build_app", "create_app", "run"]
 
 METRICS = web.AppKey("polbot.metrics", Metrics)
-SHUTDOWN_TIMEOUT = web.AppKey("polbot.shutdown_timeout", float)
 """``shutdown_timeout``, for channels that bound their own in-flight work when shutting down."""
 
 SECURITY_HEADERS = {
@@ -34,6 +33,9 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
 }
 """Sent with every response: the page loads nothing from elsewhere and runs no inline code."""
+
+SERVER = "polbot"
+"""The ``Server`` header, instead of aiohttp's, which names the Python and aiohttp versions."""
 
 
 class ChannelSetupError(Exception):
@@ -75,8 +77,15 @@ def build_app(
     metrics = metrics or Metrics()
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[METRICS] = metrics
-    app[SHUTDOWN_TIMEOUT] = settings.shutdown_timeout
-    readiness = _Readiness()
+    app[BODY_TIMEOUT] = settings.body_timeout
+    app[ERROR_PAGES] = ErrorPages(
+        headers={**SECURITY_HEADERS, "Server": SERVER, "Cache-Control": "no-store"},
+        invalid=kb.message("web-error-invalid"),
+        too_large=kb.message("web-error-too-large"),
+        failed=kb.message("server-error"),
+    )
+    readiness = _Readiness(Shutdown(settings.shutdown_timeout))
+    app[SHUTDOWN] = readiness.shutdown
     app.on_startup.append(readiness.started)
     app.on_shutdown.append(readiness.stopping)
     app.on_response_prepare.append(_security_headers)
@@ -101,42 +110,22 @@ def build_app(
     return app
 
 
-def run(app: web.Application, settings: Settings) -> None:
-    """Serve ``app`` until SIGINT or SIGTERM, then give in-flight requests time to finish.
-
-    On the signal the listening socket closes first (a balancer sees refused connections
-    and ``/readyz`` turns 503 for open keep-alive clients); requests being handled get up
-    to ``settings.shutdown_timeout`` seconds.
-    """
-    web.run_app(
-        app,
-        host=settings.host,
-        port=settings.port,
-        shutdown_timeout=settings.shutdown_timeout,
-        access_log=logging.getLogger("polbot.access") if settings.access_log else None,
-        access_log_class=AccessLogger,
-        # run_app "prints" once the sockets are bound: the moment to say we listen.
-        print=lambda _banner: log.info(
-            "listening", extra={"host": settings.host, "port": settings.port}
-        ),
-    )
-    log.info("stopped")
-
-
 class _Readiness:
     """Ready between start-up and the start of shutdown: a balancer stops sending early."""
 
-    def __init__(self) -> None:
-        self.ready = False
+    def __init__(self, shutdown: Shutdown) -> None:
+        self.shutdown = shutdown
+        self.started_up = False
 
     async def started(self, _app: web.Application) -> None:
-        self.ready = True
+        self.started_up = True
 
     async def stopping(self, _app: web.Application) -> None:
-        self.ready = False
+        # The runner has begun the shutdown already (SIGTERM); an app served otherwise not.
+        self.shutdown.begin()
 
     async def probe(self, _request: web.Request) -> web.Response:
-        if self.ready:
+        if self.started_up and not self.shutdown.begun:
             return web.json_response({"status": "ready"})
         return web.json_response({"status": "not ready"}, status=503)
 
@@ -152,5 +141,6 @@ async def _metrics(request: web.Request) -> web.Response:
 
 async def _security_headers(request: web.Request, response: web.StreamResponse) -> None:
     response.headers.update(SECURITY_HEADERS)
+    response.headers["Server"] = SERVER
     if request.path.startswith("/api/"):
         response.headers["Cache-Control"] = "no-store"

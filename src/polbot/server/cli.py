@@ -36,7 +36,10 @@ def serve(args: argparse.Namespace) -> int:
     from polbot.knowledge import KnowledgeError
     from polbot.server.app import ChannelSetupError, create_app, run
     from polbot.server.logs import setup_logging
+    from polbot.server.runner import ignore_hangups
 
+    # From the first moment: loading the knowledge base takes seconds.
+    ignore_hangups()
     settings = load_config(args.config, "serve")
     if settings is None:
         return 2

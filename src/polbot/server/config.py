@@ -128,6 +128,14 @@ class Settings(_Section):
     public_url: PublicUrl | None = None
     """Where users and platforms reach this server, without a trailing ``/``."""
     max_body_bytes: int = Field(default=65536, ge=1024, le=16 * 1024 * 1024)
+    body_timeout: float = Field(default=30.0, gt=0, le=300)
+    """Seconds a request's body may take to arrive; a slower one gets 408."""
+    keepalive_timeout: float = Field(default=75.0, gt=0, le=3600)
+    """Seconds a connection may go without a complete request line and headers."""
+    max_connections: int = Field(default=1000, ge=1, le=100_000)
+    """Open connections at most; lowered at start to fit the process's open-file limit."""
+    shutdown_drain: float = Field(default=2.0, ge=0, le=300)
+    """Seconds between ``/readyz`` turning 503 on SIGTERM and the listener closing."""
     shutdown_timeout: float = Field(default=10.0, ge=0, le=300)
     channels: ChannelSettings = ChannelSettings()
 

@@ -9,19 +9,24 @@ the whitelisted fields of :data:`FIELDS`, passed as ``extra``::
 Whatever else a record holds is dropped, and an exception is reduced to its type name:
 an exception's message or traceback can quote what a user typed. That is the whole
 privacy rule of this module: what happened, never who asked or what they wrote (AVG).
+
+Records of libraries get the same format, their arguments filled in (``"Executing %s took
+%.3f seconds"``); as those arguments can be a client's address, IP and e-mail addresses and
+Telegram bot tokens in them are replaced by ``<redacted>``.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
+import re
 import sys
 import time
 from datetime import UTC, datetime
 
 from aiohttp.abc import AbstractAccessLogger
-from aiohttp.http_exceptions import HttpProcessingError
-from aiohttp.web import BaseRequest, RequestPayloadError, StreamResponse
+from aiohttp.web import BaseRequest, StreamResponse
 
 FIELDS = (
     "channel",
@@ -39,6 +44,7 @@ FIELDS = (
     "port",
     "version",
     "pages",
+    "max_connections",
 )
 """The only record attributes that reach the log besides time, level, logger and event."""
 
@@ -57,7 +63,7 @@ class JsonFormatter(logging.Formatter):
             ),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "event": record.getMessage() if record.name.startswith("polbot") else record.msg,
+            "event": _event(record),
         }
         for name in FIELDS:
             value = getattr(record, name, None)
@@ -66,6 +72,34 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info and record.exc_info[0] is not None:
             line["error"] = record.exc_info[0].__name__
         return json.dumps(line, ensure_ascii=False, default=str)
+
+
+REDACTED = "<redacted>"
+
+# IPv4 (with a port), e-mail addresses, and bot tokens (123456789:AAH..., as in Bot API URLs).
+_ALWAYS_REDACTED = re.compile(
+    r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|\d{5,}:[\w-]{30,}"
+)
+# Text that may be an IPv6 address; a clock time ("23:57:18") is not one.
+_MAYBE_IPV6 = re.compile(r"[0-9A-Fa-f]*:[0-9A-Fa-f:]*:[0-9A-Fa-f:]*")
+
+
+def _event(record: logging.LogRecord) -> str:
+    try:
+        event = record.getMessage()
+    except (TypeError, ValueError):  # arguments that do not fit their format
+        event = str(record.msg)
+    if record.name.startswith("polbot"):
+        return event  # polbot's own events are fixed phrases, with their data in FIELDS
+    return _MAYBE_IPV6.sub(_ipv6_redacted, _ALWAYS_REDACTED.sub(REDACTED, event))
+
+
+def _ipv6_redacted(match: re.Match[str]) -> str:
+    try:
+        ipaddress.IPv6Address(match[0])
+    except ValueError:
+        return match[0]
+    return REDACTED
 
 
 def setup_logging(level: str = "INFO") -> None:
@@ -77,31 +111,8 @@ def setup_logging(level: str = "INFO") -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    server = logging.getLogger("aiohttp.server")
-    if not any(isinstance(existing, _ClientFaults) for existing in server.filters):
-        server.addFilter(_ClientFaults())
     for name in _QUIET:
         logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
-
-
-class _ClientFaults(logging.Filter):
-    """aiohttp's records of malformed HTTP as one warning line each, not errors.
-
-    aiohttp logs a request it cannot parse (a header line too long, a body that is not the
-    gzip it claims to be) at ERROR with a traceback, and a broken body once more after the
-    handler has answered it: bad client input, which polbot logs as one warning.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        exc = record.exc_info[1] if record.exc_info else None
-        if not isinstance(exc, HttpProcessingError | RequestPayloadError):
-            return True
-        if record.msg == "Unhandled exception":
-            return False  # the handler has answered this request and logged it already
-        record.levelno, record.levelname = logging.WARNING, "WARNING"
-        record.msg, record.args, record.exc_info = "invalid http request", None, None
-        record.reason = type(exc).__name__
-        return True
 
 
 class AccessLogger(AbstractAccessLogger):

@@ -35,9 +35,9 @@ from polbot.channels.telegram.bot import (
     start_bot,
 )
 from polbot.channels.telegram.errors import TelegramSetupError
-from polbot.server.app import SHUTDOWN_TIMEOUT
 from polbot.server.body import BadBody, read_json
 from polbot.server.config import TelegramSettings
+from polbot.server.runner import SHUTDOWN
 
 log = logging.getLogger("polbot.telegram")
 
@@ -97,7 +97,7 @@ def attach(
 
     On start-up the application is initialised, the command menu published and the webhook
     ``{public_url}{path}`` registered with ``secret``. When the server starts shutting down,
-    new updates get 503 and those in flight get the app's ``SHUTDOWN_TIMEOUT`` (if set);
+    new updates get 503 and those in flight get the server's shutdown timeout (``SHUTDOWN``);
     on clean-up the application stops.
     """
     app[APPLICATION] = application
@@ -118,7 +118,8 @@ def attach(
         await application.shutdown()
 
     async def closing(app: web.Application) -> None:
-        receiver.close(app.get(SHUTDOWN_TIMEOUT))
+        shutdown = app.get(SHUTDOWN)
+        receiver.close(shutdown.timeout if shutdown is not None else None)
 
     app.on_startup.append(start)
     app.on_shutdown.append(closing)
