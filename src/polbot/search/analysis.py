@@ -26,15 +26,26 @@ import snowballstemmer
 
 from polbot.search.tuning import WEIGHTS
 
-Kind = Literal["word", "question", "name", "place", "part", "abbreviation", "correction", "synonym"]
+Kind = Literal[
+    "word",
+    "question",
+    "name",
+    "place",
+    "location",
+    "part",
+    "abbreviation",
+    "correction",
+    "synonym",
+]
 """What a term is to the word it stands at: the ``word`` itself (a ``question`` word such as
 "wie" or "hoe" is one that hints at the kind of answer, a ``name`` one capitalised inside a
-sentence, a ``place`` a town or district), a ``part`` of a compound or hyphenated word, the
-expansion of an ``abbreviation``, the ``correction`` of a typo, or a ``synonym``."""
+sentence, a ``place`` a town or district the question is about, a ``location`` one it is
+asked from: "in Tiel"), a ``part`` of a compound or hyphenated word, the expansion of an
+``abbreviation``, the ``correction`` of a typo, or a ``synonym``."""
 
 # Kinds that stand for the whole word as the user meant it (not a part or a relative).
 WHOLE: frozenset[str] = frozenset(
-    {"word", "question", "name", "place", "abbreviation", "correction"}
+    {"word", "question", "name", "place", "location", "abbreviation", "correction"}
 )
 
 
@@ -105,11 +116,14 @@ def mark_places(
     places: Mapping[str, frozenset[tuple[str, ...]]],
     is_common: Callable[[str], bool],
     known: Callable[[str], bool] = lambda word: False,
+    locatives: frozenset[str] = frozenset(),
 ) -> Iterator[Token]:
-    """Mark the words of a place name ("Den Helder", "Capelle aan den IJssel", "zaandam").
-    A one-word name that is also an everyday word ("Best", "Groet") counts only when it is
-    capitalised inside a sentence, one that is ``known`` (the handbook's own "Rotterdam")
-    not at all; a hyphenated word counts by its first part ("Vlaardingen-Holy").
+    """Mark the words of a place name ("Den Helder", "Capelle aan den IJssel", "zaandam"):
+    a ``location`` after one of ``locatives`` ("in Tiel": where the asker is), else a
+    ``place`` (what the question is about: "de burgemeester van Maassluis"). A one-word
+    name that is also an everyday word ("Best", "Groet") counts only when it is capitalised
+    inside a sentence, one that is ``known`` (the handbook's own "Rotterdam") not at all; a
+    hyphenated word counts by its first part ("Vlaardingen-Holy").
 
     >>> places = {"den": {("den", "helder")}, "best": {("best",)}}
     >>> tokens = tokenize("In Den Helder is het best")
@@ -118,7 +132,7 @@ def mark_places(
     """
     tokens = list(tokens)
     words = [t for t in tokens if t.kind == "word"]
-    found: set[int] = set()
+    found: dict[int, Kind] = {}
     start = 0
     while start < len(words):
         first = fold_word(words[start].text)
@@ -130,13 +144,15 @@ def mark_places(
             capitalised = span[0].pos > 0 and span[0].text[:1].isupper()
             one = len(place) == 1 and (known(first) or (not capitalised and is_common(first)))
             if key == place and not one:
-                found.update(t.pos for t in span)
+                located = start > 0 and fold_word(words[start - 1].text) in locatives
+                kind: Kind = "location" if located else "place"
+                found.update(dict.fromkeys((t.pos for t in span), kind))
                 start += len(place)
                 break
         else:
             start += 1
     for token in tokens:
-        yield token._replace(kind="place") if token.pos in found else token
+        yield token._replace(kind=found[token.pos]) if token.pos in found else token
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -276,6 +292,16 @@ def _adjectives(base: str) -> Iterator[str]:
     open_syllable = len(base) >= 3 and base[-2] in _VOWELS and base[-3] not in _VOWELS
     if open_syllable and base[-1] not in _VOWELS:
         yield base[:-2] + base[-2] * 2 + base[-1]  # groter -> groot
+
+
+def is_separable_participle(word: str) -> bool:
+    """Whether a word looks like the participle of a separable verb: a particle, then
+    ``ge`` ("vrijgemaakt", "opgezet", "aangepakt").
+
+    >>> is_separable_participle("vrijgemaakt"), is_separable_participle("gedicht")
+    (True, False)
+    """
+    return any(word.startswith(particle + "ge") for particle in _PARTICLES) and len(word) > 6
 
 
 def base_forms(word: str) -> Iterator[str]:

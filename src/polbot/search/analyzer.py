@@ -37,6 +37,7 @@ from polbot.search.analysis import (
     expand_synonyms,
     fold,
     fold_word,
+    is_separable_participle,
     mark_names,
     mark_places,
     normalize,
@@ -75,7 +76,8 @@ def words(
     knows) places and names are marked too, as a question's words need."""
     tokens = tokenize(normalize(text), weights.hyphen_part)
     if known is not None:
-        tokens = mark_places(tokens, dutch().places, is_everyday_word, known)
+        data = dutch()
+        tokens = mark_places(tokens, data.places, is_everyday_word, known, data.locatives)
         tokens = mark_names(tokens)
     tokens = fold(tokens)
     tokens = stop(tokens, stopwords)
@@ -152,14 +154,14 @@ class Analyzer:
 
     def question_terms(self, text: str) -> tuple[list[Token], dict[int, str], int]:
         """The terms of a question (as :meth:`question`), the folded word at each position
-        as the user meant it (as typed, or as corrected), and how many words of places it
-        named (set aside)."""
+        as the user meant it (as typed, or as corrected), and how many words of the places
+        it is about it named (set aside, as the places it is asked from are)."""
         meant: dict[int, str] = {}
         tokens: list[Token] = []
         places = 0
         for token in self._words(text, known=self._known_word):
-            if token.kind == "place":
-                places += token.weight == 1.0
+            if token.kind in ("place", "location"):
+                places += token.kind == "place" and token.weight == 1.0
                 continue
             word = self._question_word(token.text, token.kind != "name")
             meant.setdefault(token.pos, word.meant)
@@ -222,13 +224,16 @@ class Analyzer:
     def _correction(self, word: str) -> str | None:
         if self._known_word(word):
             return None  # a word of the pages, an abbreviation or a synonym is no typo
-        if is_common_word(word):
-            return None  # a real Dutch word the handbook does not use: not a typo
+        common = is_common_word(word)
         # A rare inflection the stemmer leaves apart ("weerbaarder") is its base word; a
-        # common word is a word of its own ("gedicht" is not "dichten").
-        for form in base_forms(word):
-            if self.known(form):
-                return form
+        # common word is a word of its own ("gedicht" is not "dichten"), but for the
+        # participle of a separable verb ("vrijgemaakt" of "vrijmaken", "opgezet").
+        if not common or is_separable_participle(word):
+            for form in base_forms(word):
+                if self._known_word(form):
+                    return form
+        if common:
+            return None  # a real Dutch word the handbook does not use: not a typo
         # A rare word near a vocabulary word is a typo ("risicoanalise"), unless it is
         # nearer to a common Dutch word ("vandazag" is "vandaag", not "vandaan"); one that
         # is neither may still be a compound of known parts, which decompounding finds next.

@@ -37,6 +37,8 @@ class DutchData:
     compound_links: tuple[str, ...]
     places: Mapping[str, frozenset[tuple[str, ...]]]
     """Dutch place names as folded words ("den", "helder"), by their first word."""
+    locatives: frozenset[str]
+    """The prepositions that say where the asker is ("in Tiel", "bij ons in Ede")."""
 
 
 def _by_first_word(
@@ -58,6 +60,7 @@ def dutch() -> DutchData:
         question_words=frozenset(_data_lines("question-words-nl.txt")),
         stem_overrides={word: stem.strip() for word, stem in overrides.items()},
         compound_links=tuple(_data_lines("compounds-nl.txt")),
+        locatives=frozenset(_data_lines("locatives-nl.txt")),
         places=_by_first_word(
             tuple(fold_word(w) for w in _PLACE_WORD.findall(line))
             for line in _data_lines("places-nl.txt")
