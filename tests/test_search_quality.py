@@ -96,17 +96,17 @@ GATES = {
     ),
     "realistic-tune": (
         TUNE,
-        Gate(top1=0.84, direct_right=0.80, wrong_fallback=10, deflected=0.90, smalltalk=0.93),
+        Gate(top1=0.85, direct_right=0.80, wrong_fallback=9, deflected=0.90, smalltalk=0.93),
     ),
     "realistic-oos": (OOS, Gate(top1=0.89, direct_right=0.89, wrong_fallback=1, deflected=0.88)),
     # never fit on:
     "own3": (
         OWN3,
-        Gate(top1=0.83, direct_right=0.83, wrong_fallback=2, deflected=0.75, top3=0.94),
+        Gate(top1=0.86, direct_right=0.86, wrong_fallback=1, deflected=0.75, top3=0.97),
     ),
     "independent": (
         INDEPENDENT,
-        Gate(top1=0.94, direct_right=0.91, wrong_fallback=3, deflected=0.81, top3=0.96),
+        Gate(top1=0.93, direct_right=0.91, wrong_fallback=4, deflected=0.81, top3=0.95),
     ),
     "realistic-hold": (
         HOLD,

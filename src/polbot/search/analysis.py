@@ -120,9 +120,9 @@ def mark_places(
 ) -> Iterator[Token]:
     """Mark the words of a place name ("Den Helder", "Capelle aan den IJssel", "zaandam"):
     a ``location`` after one of ``locatives`` ("in Tiel": where the asker is), else a
-    ``place`` (what the question is about: "de burgemeester van Maassluis"). A one-word
-    name that is also an everyday word ("Best", "Groet") counts only when it is capitalised
-    inside a sentence, one that is ``known`` (the handbook's own "Rotterdam") not at all; a
+    ``place`` (what the question is about: "de burgemeester van Maassluis"). A name made of
+    everyday words ("Best", "de Wijk") counts only when it is capitalised inside a sentence,
+    a one-word name that is ``known`` (the handbook's own "Rotterdam") not at all; a
     hyphenated word counts by its first part ("Vlaardingen-Holy").
 
     >>> places = {"den": {("den", "helder")}, "best": {("best",)}}
@@ -141,9 +141,12 @@ def mark_places(
         for place in sorted(places.get(first, ()), key=len, reverse=True):
             span = words[start : start + len(place)]
             key = (first, *(fold_word(t.text) for t in span[1:]))
-            capitalised = span[0].pos > 0 and span[0].text[:1].isupper()
-            one = len(place) == 1 and (known(first) or (not capitalised and is_common(first)))
-            if key == place and not one:
+            capitalised = any(t.pos > 0 and t.text[:1].isupper() for t in span)
+            # A name of everyday words ("Best", "de Wijk") is a place only when it is
+            # written as one; a word of the handbook ("Rotterdam") is the handbook's.
+            everyday = all(is_common(word) or len(word) <= 3 for word in key)
+            words_only = (len(place) == 1 and known(first)) or (everyday and not capitalised)
+            if key == place and not words_only:
                 located = start > 0 and fold_word(words[start - 1].text) in locatives
                 kind: Kind = "location" if located else "place"
                 found.update(dict.fromkeys((t.pos for t in span), kind))
