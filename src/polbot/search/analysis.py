@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from typing import Literal, NamedTuple
 
@@ -113,7 +113,7 @@ def mark_names(tokens: Iterable[Token]) -> Iterator[Token]:
 
 def mark_places(
     tokens: Iterable[Token],
-    places: Mapping[str, frozenset[tuple[str, ...]]],
+    places: Mapping[str, Sequence[tuple[str, ...]]],
     is_common: Callable[[str], bool],
     known: Callable[[str], bool] = lambda word: False,
     locatives: frozenset[str] = frozenset(),
@@ -125,29 +125,35 @@ def mark_places(
     a one-word name that is ``known`` (the handbook's own "Rotterdam") not at all; a
     hyphenated word counts by its first part ("Vlaardingen-Holy").
 
-    >>> places = {"den": {("den", "helder")}, "best": {("best",)}}
+    >>> places = {"den": [("den", "helder")], "best": [("best",)]}
     >>> tokens = tokenize("In Den Helder is het best")
     >>> [t.text for t in mark_places(tokens, places, {"best"}.__contains__) if t.kind == "place"]
     ['Den', 'Helder']
     """
     tokens = list(tokens)
     words = [t for t in tokens if t.kind == "word"]
+    folded = [fold_word(t.text) for t in words]
     found: dict[int, Kind] = {}
     start = 0
     while start < len(words):
-        first = fold_word(words[start].text)
+        first = folded[start]
         if first not in places:
             first = first.split("-", 1)[0]  # "Vlaardingen-Holy"
-        for place in sorted(places.get(first, ()), key=len, reverse=True):
+        for place in places.get(first, ()):
+            if (
+                start + len(place) > len(words)
+                or tuple(folded[start + 1 : start + len(place)]) != place[1:]
+            ):
+                continue
             span = words[start : start + len(place)]
-            key = (first, *(fold_word(t.text) for t in span[1:]))
+            key = place
             capitalised = any(t.pos > 0 and t.text[:1].isupper() for t in span)
             # A name of everyday words ("Best", "de Wijk") is a place only when it is
             # written as one; a word of the handbook ("Rotterdam") is the handbook's.
             everyday = all(is_common(word) or len(word) <= 3 for word in key)
             words_only = (len(place) == 1 and known(first)) or (everyday and not capitalised)
-            if key == place and not words_only:
-                located = start > 0 and fold_word(words[start - 1].text) in locatives
+            if not words_only:
+                located = start > 0 and folded[start - 1] in locatives
                 kind: Kind = "location" if located else "place"
                 found.update(dict.fromkeys((t.pos for t in span), kind))
                 start += len(place)

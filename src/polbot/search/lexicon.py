@@ -35,20 +35,24 @@ class DutchData:
     question_words: frozenset[str]
     stem_overrides: dict[str, str]
     compound_links: tuple[str, ...]
-    places: Mapping[str, frozenset[tuple[str, ...]]]
-    """Dutch place names as folded words ("den", "helder"), by their first word."""
+    places: Mapping[str, tuple[tuple[str, ...], ...]]
+    """Dutch place names as folded words ("den", "helder"), by their first word, the
+    longest first."""
     locatives: frozenset[str]
     """The prepositions that say where the asker is ("in Tiel", "bij ons in Ede")."""
 
 
 def _by_first_word(
     phrases: Iterable[tuple[str, ...]],
-) -> Mapping[str, frozenset[tuple[str, ...]]]:
+) -> Mapping[str, tuple[tuple[str, ...], ...]]:
+    """The phrases by their first word, the longest first (the longest match wins)."""
     grouped: dict[str, set[tuple[str, ...]]] = {}
     for phrase in phrases:
         if phrase:
             grouped.setdefault(phrase[0], set()).add(phrase)
-    return {first: frozenset(found) for first, found in grouped.items()}
+    return {
+        first: tuple(sorted(found, key=lambda p: (-len(p), p))) for first, found in grouped.items()
+    }
 
 
 @lru_cache(maxsize=1)

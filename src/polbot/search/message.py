@@ -170,10 +170,14 @@ class _Piece:
     words: list[str]
     clauses: frozenset[int]
     asks: bool
+    _folded: tuple[list[str], list[str]] | None = None
 
     @property
     def folded(self) -> list[str]:
-        return [fold_word(w) for w in self.words]
+        """The words folded; computed again only once ``words`` is another list."""
+        if self._folded is None or self._folded[0] is not self.words:
+            self._folded = (self.words, [fold_word(w) for w in self.words])
+        return self._folded[1]
 
 
 class MessageReader:
