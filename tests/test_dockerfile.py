@@ -42,7 +42,27 @@ def test_base_image_is_the_python_that_pyproject_requires() -> None:
     assert minimum, "requires-python should read >=X.Y"
     bases = re.findall(r"^FROM\s+(\S+)", TEXT, flags=re.MULTILINE)
     assert len(bases) >= 2, "multi-stage: a build stage and a run stage"
-    assert set(bases) == {f"python:{minimum[1]}-slim"}
+    assert set(bases) == {"${PYTHON_IMAGE}"}, "every stage starts from the one pinned image"
+    image = re.search(r"^ARG PYTHON_IMAGE=(\S+)$", TEXT, flags=re.MULTILINE)
+    assert image, "no ARG PYTHON_IMAGE"
+    assert re.fullmatch(rf"python:{minimum[1]}-slim@sha256:[0-9a-f]{{64}}", image[1]), (
+        "the base image is pinned by its digest"
+    )
+
+
+def test_a_corporate_network_can_build_the_image() -> None:
+    # A package index of one's own and the network's root certificate, as build arguments
+    # that the build stage uses (pip) and the run stage trusts (ssl, requests).
+    stages = re.split(r"^FROM ", TEXT, flags=re.MULTILINE)[1:]
+    build, run = stages[0], stages[-1]
+    assert re.search(r"^ARG PIP_INDEX_URL=", build, flags=re.MULTILINE)
+    assert "PIP_INDEX_URL=${PIP_INDEX_URL}" in build
+    for stage in (build, run):
+        assert re.search(r'^ARG EXTRA_CA_CERT=""$', stage, flags=re.MULTILINE)
+        assert "update-ca-certificates" in stage
+    assert "PIP_CERT=/etc/ssl/certs/ca-certificates.crt" in build
+    assert "SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt" in run
+    assert "REQUESTS_CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt" in run
 
 
 def test_image_installs_this_version_of_the_project() -> None:
