@@ -268,10 +268,11 @@ async def test_page_has_its_texts_from_the_knowledge_base_and_no_inline_code(
         page = await response.text()
     assert f"<title>{kb.message('web-title')}</title>" in page
     assert "{{" not in page
-    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/app.js" defer>']
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="static/app.js" defer>']
     assert "<style" not in page
     assert not re.search(r"\s(style|on[a-z]+)=", page)
     assert not re.search(r"(src|href)=\"(https?:)?//", page), "everything from this server"
+    assert not re.search(r"(src|href)=\"/", page), "relative, so that a path prefix works"
 
 
 class _Broken:

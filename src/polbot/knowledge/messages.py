@@ -64,9 +64,14 @@ MESSAGE_FIELDS: Mapping[str, frozenset[str]] = {
             "web-error-network",
             "web-error-invalid",
             "web-error-too-large",
+            "web-error-kept",
+            "web-retry",
         ),
         frozenset(),
     ),
+    # filled in by the page's script as the user types
+    "web-counter-left": frozenset({"left"}),
+    "web-counter-over": frozenset({"over"}),
     # Telegram
     **dict.fromkeys(
         (
