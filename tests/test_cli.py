@@ -48,3 +48,23 @@ def test_a_command_refuses_a_broken_knowledge_base_with_one_line_per_problem(
     expected = [f"polbot {argv[0]}: {problem}" for problem in broken.value.problems]
     assert captured.err.splitlines() == expected
     assert captured.out == ""
+
+
+@pytest.mark.parametrize("stage", ["create_app", "run"])
+def test_a_bug_at_start_up_is_a_traceback_not_a_setup_problem(
+    stage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only a setup error is exit status 2: a ValueError from a bug must not pass for one."""
+    import polbot.server.app
+    import polbot.server.logs
+    import polbot.server.runner
+
+    def bug(*_args: object) -> None:
+        raise ValueError("a bug, not a setting")
+
+    monkeypatch.setattr(polbot.server.runner, "ignore_hangups", lambda: None)
+    monkeypatch.setattr(polbot.server.logs, "setup_logging", lambda _level: None)
+    monkeypatch.setattr(polbot.server.app, "create_app", lambda _settings: None)
+    monkeypatch.setattr(polbot.server.app, stage, bug)
+    with pytest.raises(ValueError, match="a bug"):
+        main(["serve"])

@@ -13,8 +13,9 @@ import pytest
 
 from polbot.channels.teams.icons import outline_icon
 from polbot.channels.teams.inbound import COMMANDS
-from polbot.channels.teams.package import PackageError, build_package, manifest
+from polbot.channels.teams.package import build_package, manifest
 from polbot.cli import main
+from polbot.errors import TeamsPackageError
 from teams_support import APP_ID
 
 PUBLIC_URL = "https://polbot.example.nl"
@@ -106,7 +107,7 @@ def test_the_package_is_reproducible(kb) -> None:
     ],
 )
 def test_a_bad_app_id_or_address_is_refused(kb, app_id, public_url, problem) -> None:
-    with pytest.raises(PackageError, match=problem):
+    with pytest.raises(TeamsPackageError, match=problem):
         manifest(kb, app_id, public_url)
 
 

@@ -20,10 +20,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from polbot.channels.teams.endpoint import TeamsConfigError, mount
+from polbot.channels.teams.endpoint import mount
 from polbot.channels.teams.signing_keys import SigningKeys
 from polbot.dialogue.events import Event
 from polbot.dialogue.replies import Paragraph, Reply, Span
+from polbot.errors import TeamsSetupError
 from server_support import POLBOT, clean_environ, free_port
 from teams_support import (
     APP_ID,
@@ -180,7 +181,7 @@ async def test_a_secured_endpoint_starts_without_that_warning(monkeypatch, caplo
 
 async def test_neither_app_id_nor_anonymous_mode_refuses_to_start(monkeypatch) -> None:
     teams_environment(monkeypatch, anonymous=False, app_id=None)
-    with pytest.raises(TeamsConfigError, match="app id"):
+    with pytest.raises(TeamsSetupError, match="app id"):
         mount(web.Application(), CountingHandler(), {})
 
 
@@ -275,7 +276,7 @@ def test_anonymous_mode_with_an_app_id_refuses_to_mount(monkeypatch, environ, se
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
     app = web.Application()
-    with pytest.raises(TeamsConfigError, match="exclude each other"):
+    with pytest.raises(TeamsSetupError, match="exclude each other"):
         mount(app, CountingHandler(), settings)
     assert not app.router.routes()
 

@@ -21,9 +21,9 @@ from pydantic import SecretStr
 
 from polbot.channels.telegram import bot as telegram_bot
 from polbot.channels.telegram.bot import build_application
-from polbot.channels.telegram.errors import TelegramSetupError
 from polbot.channels.telegram.webhook import SECRET_HEADER, attach, mount
 from polbot.dialogue import Assistant
+from polbot.errors import TelegramSetupError
 from polbot.knowledge.model import KnowledgeBase
 from polbot.server.app import build_app
 from polbot.server.config import Settings, TelegramSettings

@@ -4,7 +4,7 @@
 :class:`KnowledgeBase`, or raises :class:`KnowledgeError` listing every problem.
 """
 
-from polbot.knowledge.errors import KnowledgeError, KnowledgeFolderNotFound, Problem
+from polbot.errors import KnowledgeError, KnowledgeFolderNotFoundError, Problem
 from polbot.knowledge.loader import load_knowledge
 from polbot.knowledge.model import (
     HOME,
@@ -27,7 +27,7 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeError",
     "KnowledgeFile",
-    "KnowledgeFolderNotFound",
+    "KnowledgeFolderNotFoundError",
     "MenuEntry",
     "Page",
     "Problem",

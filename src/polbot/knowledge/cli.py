@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from polbot.knowledge.errors import KnowledgeError, KnowledgeFolderNotFound
+from polbot.errors import KnowledgeError, KnowledgeFolderNotFoundError
 from polbot.knowledge.loader import load_knowledge
 from polbot.knowledge.model import KnowledgeBase
 from polbot.paths import default_knowledge_dir
@@ -29,7 +29,7 @@ def validate(args: argparse.Namespace) -> int:
     folder = args.folder if args.folder is not None else str(default_knowledge_dir())
     try:
         kb = load_knowledge(folder)
-    except KnowledgeFolderNotFound:
+    except KnowledgeFolderNotFoundError:
         print(f"polbot validate: {folder}: no such folder", file=sys.stderr)
         return 2
     except KnowledgeError as exc:

@@ -14,7 +14,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from polbot.knowledge.errors import Loc, Problem
+from polbot.errors import Problem
+from polbot.knowledge.locations import Loc
 from polbot.knowledge.messages import message_problems
 from polbot.knowledge.model import HOME, Home, KnowledgeFile, Page, Theme
 from polbot.knowledge.yamlsource import Source

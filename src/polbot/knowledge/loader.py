@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from polbot.errors import KnowledgeError, KnowledgeFolderNotFoundError, Problem
 from polbot.knowledge.crosscheck import check_folder
-from polbot.knowledge.errors import KnowledgeError, KnowledgeFolderNotFound, Problem
 from polbot.knowledge.model import KnowledgeBase, KnowledgeFile
 from polbot.knowledge.validation import validate_file
 from polbot.knowledge.yamlsource import Source, read_source
@@ -16,13 +16,13 @@ def load_knowledge(folder: str | os.PathLike[str]) -> KnowledgeBase:
     """Load every top-level ``*.yaml`` file of ``folder`` (sorted by name) and check it all.
 
     Raises :class:`KnowledgeError` listing every problem of the load, each with its file
-    (shown relative to ``folder`` as given), line and field; :class:`KnowledgeFolderNotFound`
+    (shown relative to ``folder`` as given), line and field; :class:`KnowledgeFolderNotFoundError`
     when ``folder`` is not a folder.
     """
     folder_path = Path(folder)
     shown = os.fspath(folder)
     if not folder_path.is_dir():
-        raise KnowledgeFolderNotFound([Problem(shown, None, "", "no such folder")])
+        raise KnowledgeFolderNotFoundError([Problem(shown, None, "", "no such folder")])
     # Names starting with "." are editor backups and lock files, not knowledge.
     paths = sorted(
         path

@@ -11,7 +11,7 @@ from __future__ import annotations
 import string
 from collections.abc import Mapping, Sequence
 
-from polbot.knowledge.errors import Problem
+from polbot.errors import Problem
 from polbot.knowledge.model import KnowledgeFile
 from polbot.knowledge.yamlsource import Source
 

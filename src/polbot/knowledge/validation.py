@@ -12,7 +12,7 @@ from typing import Any, get_args
 from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
-from polbot.knowledge.errors import Problem
+from polbot.errors import Problem
 from polbot.knowledge.model import ID_PATTERN, TEXT_PATTERN, URL_PATTERN, KnowledgeFile
 from polbot.knowledge.yamlsource import Source
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import yaml
 
-from polbot.knowledge.errors import Loc, Problem, format_path
+from polbot.errors import Problem
+from polbot.knowledge.locations import Loc, format_path
 
 # The C parser is several times faster; the pure-Python one gives the same nodes and marks.
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -69,7 +70,7 @@ def read_source(path: Path, file: str) -> tuple[Source | None, list[Problem]]:
         if root is None:
             return Source(file, None, {(): 1}), []
         return _Walker(loader, file, budget=len(text)).source(root)
-    except _AliasBomb as exc:
+    except _AliasBombError as exc:
         message = (
             "YAML aliases (*name) here repeat more values than the file has characters; "
             "write the values out instead"
@@ -94,7 +95,7 @@ def _syntax_problem(file: str, exc: yaml.MarkedYAMLError) -> Problem:
     return Problem(file, mark.line + 1, "", message, column=mark.column + 1)
 
 
-class _AliasBomb(Exception):
+class _AliasBombError(Exception):
     """Aliases of aliases expand exponentially ("billion laughs"): walking would not end."""
 
     def __init__(self, line: int) -> None:
@@ -129,7 +130,7 @@ class _Walker:
     def _plain(self, node: yaml.Node, loc: Loc) -> object:
         self._budget -= 1
         if self._budget < 0:
-            raise _AliasBomb(node.start_mark.line + 1)
+            raise _AliasBombError(node.start_mark.line + 1)
         self._lines.setdefault(loc, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, loc)

@@ -17,14 +17,11 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 
+from polbot.errors import BaselineMissingError
 from polbot.knowledge.model import KnowledgeBase, Page, Theme
 from polbot.search.analyzer import words
 from polbot.search.engine import Engine, page_texts
 from polbot.search.lexicon import dutch
-
-
-class BaselineMissing(RuntimeError):
-    """rank_bm25 (a development dependency) is not installed."""
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ def run_bench(kb: KnowledgeBase, *, pages: int, questions: int, seed: int) -> li
     try:
         from rank_bm25 import BM25Okapi
     except ImportError as exc:
-        raise BaselineMissing(
+        raise BaselineMissingError(
             "rank_bm25 is not installed; install the development dependencies "
             "(pip install -e '.[dev]') to run the baseline"
         ) from exc

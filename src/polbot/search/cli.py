@@ -157,14 +157,14 @@ def bench_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def bench(args: argparse.Namespace) -> int:
-    from polbot.search.bench import BaselineMissing, format_table, run_bench
+    from polbot.search.bench import BaselineMissingError, format_table, run_bench
 
     kb = load_kb(args.kb, "bench")
     if kb is None:
         return 2
     try:
         rows = run_bench(kb, pages=args.pages, questions=args.questions, seed=args.seed)
-    except BaselineMissing as exc:
+    except BaselineMissingError as exc:
         print_error("bench", exc)
         return 2
     print(format_table(rows))

@@ -19,20 +19,13 @@ from pathlib import Path
 
 import yaml
 
+from polbot.errors import EvalFileError
 from polbot.knowledge.model import KnowledgeBase
 from polbot.search.engine import Engine
 from polbot.search.result import SearchResult
 
 FALLBACK = "fallback"
 SMALLTALK = "smalltalk"
-
-
-class EvalFileError(ValueError):
-    """An evaluation file that cannot be read or does not have the contract's form."""
-
-    def __init__(self, path: Path | str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
-        self.path = str(path)
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ import importlib
 
 from aiohttp import web
 
+from polbot.errors import ChannelSetupError, SetupError
 from polbot.knowledge.model import KnowledgeBase
 from polbot.server.body import BODY_TIMEOUT
 from polbot.server.config import Settings
@@ -18,7 +19,7 @@ from polbot.server.metrics import Metrics
 from polbot.server.observe import Handler, observe
 from polbot.server.runner import ERROR_PAGES, SHUTDOWN, ErrorPages, Shutdown, run
 
-__all__ = ["SECURITY_HEADERS", "ChannelSetupError", "build_app", "create_app", "run"]
+__all__ = ["SECURITY_HEADERS", "build_app", "create_app", "run"]
 
 METRICS = web.AppKey("polbot.metrics", Metrics)
 """``shutdown_timeout``, for channels that bound their own in-flight work when shutting down."""
@@ -38,12 +39,8 @@ SERVER = "polbot"
 """The ``Server`` header, instead of aiohttp's, which names the Python and aiohttp versions."""
 
 
-class ChannelSetupError(Exception):
-    """An enabled channel cannot start: a missing secret or URL. Names the channel."""
-
-
 # Channels written elsewhere, mounted only when enabled: module with mount(app, handler, settings).
-# Their mount() raises a ValueError subclass for a setting that is missing or malformed.
+# Their mount() raises a SetupError for a setting that is missing or malformed.
 _PLATFORM_CHANNELS = {
     "telegram": "polbot.channels.telegram.webhook",
     "teams": "polbot.channels.teams.endpoint",
@@ -103,7 +100,7 @@ def build_app(
             mount = importlib.import_module(module).mount
             try:
                 mount(app, observe(assistant, channel, metrics, kb), channel_settings)
-            except ValueError as exc:
+            except SetupError as exc:
                 where = f"channels.{channel}"
                 message = str(exc) if str(exc).startswith(where) else f"{where}: {exc}"
                 raise ChannelSetupError(message) from exc

@@ -5,7 +5,7 @@ larger than the route accepts, or one that does not match its ``Content-Encoding
 gzip, not gzip); the client may hang up half-way or send too slowly; ``json.loads`` raises
 for bytes that are not UTF-8 or not JSON, nested deeper than it recurses, or an integer of
 more digits than Python converts (a plain ``ValueError``). A route answers each with a 4xx
-and one warning line: :class:`BadBody` gives the status and a short reason that never quotes
+and one warning line: :class:`BadBodyError` gives the status and a short reason that never quotes
 the body.
 """
 
@@ -17,6 +17,8 @@ from typing import Any
 
 from aiohttp import web
 
+from polbot.errors import BadBodyError
+
 BODY_TIMEOUT = web.AppKey("polbot.body_timeout", float)
 """Seconds a route waits for the whole body to arrive (the ``body_timeout`` setting)."""
 
@@ -24,31 +26,23 @@ DEFAULT_BODY_TIMEOUT = 30.0
 """For an app built without the setting (a channel's own tests)."""
 
 
-class BadBody(Exception):
-    """A request body that cannot be read as JSON: ``status`` 400, 408 or 413, and why."""
-
-    def __init__(self, status: int, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.reason = status, reason
-
-
 async def read_json(request: web.Request) -> Any:
-    """The request's body as a JSON value; :class:`BadBody` if it cannot be read as one."""
+    """The request's body as a JSON value; :class:`BadBodyError` if it cannot be read as one."""
     try:
         # A client that sends a byte now and then would otherwise hold the request forever.
         async with asyncio.timeout(request.app.get(BODY_TIMEOUT, DEFAULT_BODY_TIMEOUT)):
             raw = await request.read()
     except web.HTTPRequestEntityTooLarge as exc:  # the app's (or route's) client_max_size
-        raise BadBody(413, "body too large") from exc
+        raise BadBodyError(413, "body too large") from exc
     except web.RequestPayloadError as exc:  # a Content-Encoding the body does not match
-        raise BadBody(400, "body does not decode") from exc
+        raise BadBodyError(400, "body does not decode") from exc
     except TimeoutError as exc:
-        raise BadBody(408, "body too slow") from exc
+        raise BadBodyError(408, "body too slow") from exc
     except ConnectionError as exc:  # the client hung up before the body was complete
-        raise BadBody(400, "client disconnected") from exc
+        raise BadBodyError(400, "client disconnected") from exc
     try:
         return json.loads(raw)
     # ValueError: not UTF-8, not JSON, or an integer beyond Python's digit limit ("1000…0");
     # RecursionError: nesting deeper than the parser recurses ("[[[[...").
     except (ValueError, RecursionError) as exc:
-        raise BadBody(400, "invalid json") from exc
+        raise BadBodyError(400, "invalid json") from exc

@@ -33,8 +33,8 @@ def serve_arguments(parser: argparse.ArgumentParser) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT or SIGTERM; in-flight requests get to finish."""
-    from polbot.knowledge import KnowledgeError
-    from polbot.server.app import ChannelSetupError, create_app, run
+    from polbot.errors import KnowledgeError, SetupError
+    from polbot.server.app import create_app, run
     from polbot.server.logs import setup_logging
     from polbot.server.runner import ignore_hangups
 
@@ -48,12 +48,14 @@ def serve(args: argparse.Namespace) -> int:
     setup_logging(settings.log_level)
     try:
         app = create_app(settings)
-    except (KnowledgeError, ChannelSetupError) as exc:
+    except (KnowledgeError, SetupError) as exc:
         return _cannot_start(exc)
     try:
         run(app, settings)
-    except ValueError as exc:
-        # A channel's start-up hook (the Bot API rejected the token, say): a setup problem.
+    except SetupError as exc:
+        # A channel's start-up hook (the Bot API rejected the token, say). Only SetupError:
+        # a bug at start-up is a traceback and exit 1, not a setup problem the operator
+        # would look for in vain.
         return _cannot_start(exc)
     except OSError as exc:
         log.error("cannot listen", extra={"reason": exc.strerror})

@@ -33,6 +33,7 @@ from pydantic import (
     model_validator,
 )
 
+from polbot.errors import ConfigError
 from polbot.knowledge.yamlsource import Source, read_source
 from polbot.paths import default_config_file, default_knowledge_dir
 
@@ -66,10 +67,6 @@ UrlPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9/_.-]*$")]
 # Kept as written (pydantic's URL types would add a "/" and escape a "{token}" placeholder).
 HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+\S*$")]
 PublicUrl = Annotated[HttpUrl, AfterValidator(lambda url: url.rstrip("/"))]
-
-
-class ConfigError(Exception):
-    """The configuration cannot be used; the message names the source and the field."""
 
 
 class _Section(BaseModel):

@@ -46,7 +46,6 @@ from polbot.channels.teams.cards import render_all
 from polbot.channels.teams.inbound import (
     KNOWN_TYPES,
     MAX_BODY_BYTES,
-    BadActivity,
     parse_activity,
     quiet_sdk_validation_log,
     to_event,
@@ -55,7 +54,8 @@ from polbot.channels.teams.inbound import (
 from polbot.channels.teams.outbound import EscapingClientFactory, check_reply_address
 from polbot.dialogue.events import Command, Event, TextMessage
 from polbot.dialogue.replies import Reply
-from polbot.server.body import BadBody, read_json
+from polbot.errors import BadActivityError, BadBodyError, TeamsSetupError
+from polbot.server.body import read_json
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +74,6 @@ class Handler(Protocol):
     """What the endpoint needs of the conversation: the server passes the assistant, observed."""
 
     def handle(self, event: Event) -> tuple[Reply, ...]: ...
-
-
-class TeamsConfigError(ValueError):
-    """The Teams channel is enabled but cannot authenticate; says which setting is missing."""
 
 
 def _setting(settings: Any, name: str, default: Any = None) -> Any:
@@ -116,21 +112,21 @@ def auth_configuration(
             sdk[key] = value
     anonymous = bool(_setting(settings, "anonymous")) or environ.get(ANONYMOUS_ENV, "") == "1"
     if not sdk.get("CLIENTID") and not anonymous:
-        raise TeamsConfigError(
+        raise TeamsSetupError(
             f"channels.teams: no app id: set channels.teams.app_id or {ENV_PREFIX}CLIENTID "
             f"(or {ANONYMOUS_ENV}=1 for local development only)"
         )
     if sdk.get("CLIENTID") and anonymous:
         # The SDK would accept requests without a token even though an app id is set: a
         # production bot opened by one leftover development variable.
-        raise TeamsConfigError(
+        raise TeamsSetupError(
             f"channels.teams: anonymous mode ({ANONYMOUS_ENV}=1 or channels.teams.anonymous) "
             "and an app id exclude each other: unset one of them"
         )
     try:
         return AgentAuthConfiguration(anonymous_allowed=anonymous, **sdk)
     except ValueError as exc:
-        raise TeamsConfigError(f"channels.teams: {exc}") from exc
+        raise TeamsSetupError(f"channels.teams: {exc}") from exc
 
 
 class TeamsBot:
@@ -201,7 +197,7 @@ def build_agent(
 def mount(app: web.Application, handler: Handler, settings: Any) -> None:
     """Serve Teams at ``POST {settings.path}`` (default ``/api/messages``) on ``app``.
 
-    Raises :class:`TeamsConfigError` when neither an app id nor anonymous mode is configured,
+    Raises :class:`TeamsSetupError` when neither an app id nor anonymous mode is configured,
     or both are.
     """
     auth = auth_configuration(settings)
@@ -222,11 +218,11 @@ def mount(app: web.Application, handler: Handler, settings: Any) -> None:
             body = parse_activity(await read_json(request))
             if body["type"] in KNOWN_TYPES:  # the others reach no SDK and get no reply
                 check_reply_address(body, loopback_only=auth.ANONYMOUS_ALLOWED)
-        except BadBody as exc:
+        except BadBodyError as exc:
             log.warning("teams: rejected request: %s", exc.reason)
             error = "body too large" if exc.status == 413 else "invalid activity"
             return web.json_response({"error": error}, status=exc.status)
-        except BadActivity as exc:
+        except BadActivityError as exc:
             log.warning("teams: rejected request: %s", exc.reason)
             return web.json_response({"error": "invalid activity"}, status=400)
         privacy.remember(privacy.sensitive_values(body))

@@ -17,6 +17,7 @@ from microsoft_agents.activity import Activity, ActivityTypes
 from pydantic import ValidationError
 
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
+from polbot.errors import BadActivityError
 
 MAX_BODY_BYTES = 256 * 1024
 """The Bot Service posts activities of up to 256 KB (a Teams message is at most about 80 KB)."""
@@ -34,15 +35,6 @@ _checking: ContextVar[bool] = ContextVar("polbot_teams_checking", default=False)
 # cost quadratic time.
 _MENTION = re.compile(r"<at\b[^<>]{0,200}>[^<]{0,200}</at>", re.IGNORECASE)
 _SPACE = re.compile(r"\s+")
-
-
-class BadActivity(ValueError):
-    """A request body that is not a Teams activity polbot can handle; ``reason`` says why
-    without quoting the body (which may hold a user's text)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 class _WhileChecking(logging.Filter):
@@ -63,29 +55,29 @@ def parse_activity(body: Any) -> dict[str, Any]:
     """The request's JSON body (``polbot.server.body.read_json``), checked: an object that the
     SDK will accept as an activity.
 
-    Raises :class:`BadActivity` for a body that is not an object, has no string ``type``,
+    Raises :class:`BadActivityError` for a body that is not an object, has no string ``type``,
     ``channelId``, ``conversation.id`` or ``from.id``, or fails the SDK's activity model.
     """
     if not isinstance(body, dict):
-        raise BadActivity(f"body is a JSON {type(body).__name__}, not an object")
+        raise BadActivityError(f"body is a JSON {type(body).__name__}, not an object")
     kind = body.get("type")
     if not isinstance(kind, str) or not kind:
-        raise BadActivity("activity has no type")
+        raise BadActivityError("activity has no type")
     # The SDK's turn state needs all three; without them a turn fails with an ERROR.
     if not isinstance(body.get("channelId"), str) or not body["channelId"]:
-        raise BadActivity("activity has no channelId")
+        raise BadActivityError("activity has no channelId")
     for field in ("conversation", "from"):
         part = body.get(field)
         if not isinstance(part, dict) or not isinstance(part.get("id"), str) or not part["id"]:
-            raise BadActivity(f"activity has no {field} id")
+            raise BadActivityError(f"activity has no {field} id")
     checking = _checking.set(True)
     try:
         Activity.model_validate(body)
     except ValidationError as exc:
         fields = sorted({".".join(map(str, error["loc"])) for error in exc.errors()})
-        raise BadActivity(f"activity fails the schema at {', '.join(fields)}") from exc
+        raise BadActivityError(f"activity fails the schema at {', '.join(fields)}") from exc
     except Exception as exc:  # the SDK's own checks raise a bare Exception (productInfo)
-        raise BadActivity(f"activity rejected by the SDK ({type(exc).__name__})") from exc
+        raise BadActivityError(f"activity rejected by the SDK ({type(exc).__name__})") from exc
     finally:
         _checking.reset(checking)
     return body

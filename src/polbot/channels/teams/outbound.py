@@ -24,7 +24,7 @@ from microsoft_agents.hosting.core import RestChannelServiceClientFactory
 from microsoft_agents.hosting.core.connector.client import ConnectorClient
 from yarl import URL
 
-from polbot.channels.teams.inbound import BadActivity
+from polbot.errors import BadActivityError
 
 # Every character RFC 3986 allows in a path segment besides the unreserved ones, which quote()
 # never escapes: Teams' own ids ("19:...@thread.tacv2;messageid=...") stay as they are, so
@@ -58,7 +58,7 @@ def _is_loopback(host: str) -> bool:
 
 
 def check_reply_address(body: dict[str, Any], *, loopback_only: bool) -> None:
-    """Raise :class:`BadActivity` unless the replies to ``body`` (a checked activity, see
+    """Raise :class:`BadActivityError` unless the replies to ``body`` (a checked activity, see
     :func:`polbot.channels.teams.inbound.parse_activity`) may go where it says.
 
     ``loopback_only`` (anonymous mode): the ``serviceUrl`` must be ``http`` or ``https`` on
@@ -67,23 +67,23 @@ def check_reply_address(body: dict[str, Any], *, loopback_only: bool) -> None:
     """
     text = body.get("serviceUrl")
     if not isinstance(text, str) or not text:
-        raise BadActivity("activity has no serviceUrl")
+        raise BadActivityError("activity has no serviceUrl")
     try:
         url = URL(text)
         host = url.raw_host or ""  # IDN host names as punycode
     except ValueError as exc:
-        raise BadActivity("serviceUrl is not a URL") from exc
+        raise BadActivityError("serviceUrl is not a URL") from exc
     plain = url.absolute and url.user is None and not url.query_string and not url.fragment
     if not plain or not (_address(host) or _HOST_NAME.fullmatch(host)):
-        raise BadActivity("serviceUrl is not a plain URL with a host")
+        raise BadActivityError("serviceUrl is not a plain URL with a host")
     if loopback_only:
         if url.scheme not in ("http", "https") or not _is_loopback(host):
-            raise BadActivity("serviceUrl is not on loopback (anonymous mode)")
+            raise BadActivityError("serviceUrl is not on loopback (anonymous mode)")
     elif url.scheme != "https":
-        raise BadActivity("serviceUrl is not https")
+        raise BadActivityError("serviceUrl is not https")
     for name, value in (("conversation id", body["conversation"]["id"]), ("id", body.get("id"))):
         if value in _DOT_SEGMENTS:
-            raise BadActivity(f"activity {name} is a dot segment")
+            raise BadActivityError(f"activity {name} is a dot segment")
 
 
 class _EscapedConversations:

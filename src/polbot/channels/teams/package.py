@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from polbot import __version__
 from polbot.channels.teams.icons import ACCENT_HEX, color_icon, outline_icon
 from polbot.compose import add_config_option, load_config, load_kb, print_error
+from polbot.errors import TeamsPackageError
 from polbot.knowledge.model import KnowledgeBase
 
 MANIFEST_VERSION = "1.22"
@@ -42,17 +43,13 @@ _GUID = re.compile(r"^[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 _ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 
 
-class PackageError(ValueError):
-    """The package cannot be built; the message names the missing or invalid input."""
-
-
 def manifest(kb: KnowledgeBase, app_id: str, public_url: str) -> dict[str, Any]:
     """The app manifest for the bot ``app_id`` served at ``public_url`` (``https://...``)."""
     if not _GUID.match(app_id):
-        raise PackageError(f"app id {app_id!r} is not a GUID (the bot's Microsoft App ID)")
+        raise TeamsPackageError(f"app id {app_id!r} is not a GUID (the bot's Microsoft App ID)")
     host = urlsplit(public_url).hostname
     if urlsplit(public_url).scheme != "https" or not host:
-        raise PackageError(f"public URL {public_url!r} is not an https:// address")
+        raise TeamsPackageError(f"public URL {public_url!r} is not an https:// address")
     commands = [
         {"title": name, "description": kb.message(f"teams-command-{name}")}
         for name in COMMAND_ORDER
@@ -139,7 +136,7 @@ def teams_package(args: argparse.Namespace) -> int:
         return 2
     try:
         package = build_package(kb, app_id, public_url)
-    except PackageError as exc:
+    except TeamsPackageError as exc:
         print_error("teams-package", exc)
         return 2
     try:

@@ -58,11 +58,11 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
-from polbot.channels.telegram.errors import TelegramSetupError
 from polbot.channels.telegram.render import render
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.payloads import home
 from polbot.dialogue.replies import Button, Paragraph, Reply, Span
+from polbot.errors import TelegramSetupError
 
 log = logging.getLogger("polbot.telegram")
 

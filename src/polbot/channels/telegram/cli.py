@@ -22,8 +22,8 @@ from polbot.channels.telegram.bot import (
     check_token,
     poll,
 )
-from polbot.channels.telegram.errors import TelegramSetupError
 from polbot.compose import add_kb_option, build_assistant, load_kb, print_error
+from polbot.errors import TelegramSetupError
 
 _BASE_URL = re.compile(r"^https?://\S+$")
 

@@ -34,8 +34,8 @@ from polbot.channels.telegram.bot import (
     deliver,
     start_bot,
 )
-from polbot.channels.telegram.errors import TelegramSetupError
-from polbot.server.body import BadBody, read_json
+from polbot.errors import BadBodyError, TelegramSetupError
+from polbot.server.body import read_json
 from polbot.server.config import TelegramSettings
 from polbot.server.runner import SHUTDOWN
 
@@ -150,7 +150,7 @@ class _Receiver:
             return web.Response(status=403)
         try:
             data = await read_json(request)
-        except BadBody as bad:
+        except BadBodyError as bad:
             self._handler.reject(bad.reason)
             return web.Response(status=bad.status)
         try:

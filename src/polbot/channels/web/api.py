@@ -18,7 +18,8 @@ from aiohttp import web
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.render import plain
 from polbot.dialogue.replies import Block, BulletList, Reply, Span
-from polbot.server.body import BadBody, read_json
+from polbot.errors import BadBodyError, BadRequestError
+from polbot.server.body import read_json
 
 
 class ChatHandler(Protocol):
@@ -31,10 +32,12 @@ class ChatHandler(Protocol):
     def message(self, key: str, **fields: str) -> str: ...
 
 
-class _BadRequest(Exception):
+class _BadRequestError(BadRequestError):
+    """A request the API refuses, with the ``code`` of its error object."""
+
     def __init__(self, status: int, code: str, reason: str) -> None:
-        super().__init__(reason)
-        self.status, self.code, self.reason = status, code, reason
+        super().__init__(status, reason)
+        self.code = code
 
 
 def chat_route(handler: ChatHandler):
@@ -43,7 +46,7 @@ def chat_route(handler: ChatHandler):
     async def chat(request: web.Request) -> web.Response:
         try:
             event = _event(await _body(request))
-        except _BadRequest as bad:
+        except _BadRequestError as bad:
             handler.reject(bad.reason)
             message = handler.message(f"web-error-{bad.code}")
             return web.json_response(
@@ -58,21 +61,21 @@ def chat_route(handler: ChatHandler):
 async def _body(request: web.Request) -> Any:
     try:
         return await read_json(request)
-    except BadBody as bad:
+    except BadBodyError as bad:
         code = "too-large" if bad.status == 413 else "invalid"
-        raise _BadRequest(bad.status, code, bad.reason) from bad
+        raise _BadRequestError(bad.status, code, bad.reason) from bad
 
 
 def _event(body: Any) -> Event:
     if not isinstance(body, dict):
-        raise _BadRequest(400, "invalid", "body is not an object")
+        raise _BadRequestError(400, "invalid", "body is not an object")
     fields = set(body) & {"text", "payload", "command"}
     if len(fields) != 1 or len(body) != 1:
-        raise _BadRequest(400, "invalid", "need exactly one of text, payload, command")
+        raise _BadRequestError(400, "invalid", "need exactly one of text, payload, command")
     (field,) = fields
     value = body[field]
     if not isinstance(value, str):
-        raise _BadRequest(400, "invalid", f"{field} is not a string")
+        raise _BadRequestError(400, "invalid", f"{field} is not a string")
     if field == "text":
         return TextMessage(value)
     if field == "payload":
