@@ -21,7 +21,7 @@ from server_support import real_parts
 if TYPE_CHECKING:
     from aiohttp.test_utils import TestClient
 
-    from polbot.server.observe import ObservedHandler
+    from polbot.runtime.observe import ObservedHandler
     from teams_support import FakeConnector
     from telegram_fake import FakeBotApi
 
@@ -52,10 +52,9 @@ async def api(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeBotApi]:
 @pytest.fixture
 def telegram_handler(kb: KnowledgeBase, assistant: Assistant) -> ObservedHandler:
     """The real assistant as the Telegram channel gets it: observed, with fresh metrics."""
-    from polbot.server.metrics import Metrics
-    from polbot.server.observe import observe
+    from polbot.runtime.assembly import Assembly
 
-    return observe(assistant, "telegram", Metrics(), kb)
+    return Assembly(kb, assistant=assistant).handler("telegram")
 
 
 @pytest.fixture

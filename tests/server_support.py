@@ -17,10 +17,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from polbot.compose import build_assistant
 from polbot.dialogue import Assistant
 from polbot.knowledge import KnowledgeBase, load_knowledge
 from polbot.paths import PROJECT_ROOT
+from polbot.runtime.assembly import Assembly
 from polbot.server.config import Settings
 
 KNOWLEDGE = PROJECT_ROOT / "knowledge"
@@ -30,8 +30,8 @@ POLBOT = Path(sys.executable).with_name("polbot")
 @functools.cache
 def real_parts() -> tuple[KnowledgeBase, Assistant]:
     """The bundled knowledge base and the real assistant over the real engine (built once)."""
-    kb = load_knowledge(KNOWLEDGE)
-    return kb, build_assistant(kb)
+    parts = Assembly(load_knowledge(KNOWLEDGE))
+    return parts.kb, parts.assistant
 
 
 def settings(**overrides: object) -> Settings:

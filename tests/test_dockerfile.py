@@ -71,7 +71,7 @@ def test_image_installs_this_version_of_the_project() -> None:
 
 
 def test_image_runs_the_console_script_that_pyproject_declares() -> None:
-    assert PYPROJECT["project"]["scripts"]["polbot"] == "polbot.cli:main"
+    assert PYPROJECT["project"]["scripts"]["polbot"] == "polbot.commands:main"
     assert re.search(r'^CMD \["polbot", "serve"\]$', TEXT, flags=re.MULTILINE)
 
 

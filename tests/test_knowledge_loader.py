@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from polbot.cli import main
+from polbot.commands import main
 from polbot.knowledge import KnowledgeError, Problem, load_knowledge
 from polbot.paths import PROJECT_ROOT
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from polbot.cli import main
+from polbot.commands import main
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -109,7 +109,7 @@ def test_ask_json_carries_whether_the_answer_is_direct(capsys) -> None:
 
 def test_ask_json_cold_start_imports_nothing_heavy() -> None:
     script = (
-        "import sys; from polbot.cli import main; main(['ask', '--json', 'hoi']);"
+        "import sys; from polbot.commands import main; main(['ask', '--json', 'hoi']);"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('sklearn', 'scipy', 'numpy')];"
         "print(bad, file=sys.stderr); sys.exit(1 if bad else 0)"
     )
@@ -168,7 +168,7 @@ def test_bench_prints_a_table_and_a_json_line(capsys: pytest.CaptureFixture[str]
 
 def test_ask_json_does_not_import_any_chat_platform() -> None:
     script = (
-        "import sys; from polbot.cli import main; main(['ask', '--json', 'hoi']);"
+        "import sys; from polbot.commands import main; main(['ask', '--json', 'hoi']);"
         "bad = [m for m in sys.modules if m.split('.')[0] in"
         " ('telegram', 'aiohttp', 'microsoft_agents')];"
         "print(bad, file=sys.stderr); sys.exit(1 if bad else 0)"

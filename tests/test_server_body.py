@@ -1,5 +1,5 @@
 """Request bodies on all three endpoints over real HTTP: every way a body can be bad is a 4xx
-and one warning line, never a 500 or an error line (``polbot.server.body``, which the web
+and one warning line, never a 500 or an error line (``polbot.runtime.body``, which the web
 chat, the Telegram webhook and the Teams endpoint all read through)."""
 
 from __future__ import annotations

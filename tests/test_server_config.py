@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from polbot.cli import main
+from polbot.commands import main
 from polbot.paths import PROJECT_ROOT
 from polbot.server.config import SECRETS, ConfigError, Settings, load_settings
 

@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestServer
 
 from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
 from polbot.dialogue import Event, Reply
+from polbot.runtime.metrics import Metrics
 from polbot.server.app import SECURITY_HEADERS, build_app
-from polbot.server.metrics import Metrics
 from server_support import real_parts, settings
 
 

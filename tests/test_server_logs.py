@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from polbot.server.logs import FIELDS, JsonFormatter
+from polbot.runtime.logs import FIELDS, JsonFormatter
 
 
 def record(

@@ -94,7 +94,7 @@ SLOW_SERVER = f"""
 import asyncio, sys
 from aiohttp import web
 import polbot.server.app
-from polbot.cli import main
+from polbot.commands import main
 
 async def slow(request):
     seconds = float(request.query.get("s", {SLOW}))

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from polbot.channels.teams.icons import outline_icon
-from polbot.channels.teams.inbound import COMMANDS
 from polbot.channels.teams.package import build_package, manifest
-from polbot.cli import main
+from polbot.commands import main
 from polbot.errors import TeamsPackageError
+from polbot.vocabulary import TEAMS_MENU
 from teams_support import APP_ID
 
 PUBLIC_URL = "https://polbot.example.nl"
@@ -58,7 +58,7 @@ def test_the_package_holds_a_manifest_with_the_bot_and_its_commands(
     assert sorted(bot["scopes"]) == ["groupChat", "personal", "team"]
     [commands] = bot["commandLists"]
     assert sorted(commands["scopes"]) == ["groupChat", "personal", "team"]
-    assert {command["title"] for command in commands["commands"]} == COMMANDS
+    assert [command["title"] for command in commands["commands"]] == list(TEAMS_MENU)
     for command in commands["commands"]:
         assert command["description"] == kb.message(f"teams-command-{command['title']}")
     assert data["name"]["short"] == kb.message("teams-name-short")

@@ -14,13 +14,12 @@ import pytest
 import yaml
 
 from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
-from polbot.compose import build_assistant
 from polbot.dialogue import Assistant, TextMessage
 from polbot.knowledge import load_knowledge
 from polbot.knowledge.model import KnowledgeBase
 from polbot.paths import default_knowledge_dir
-from polbot.server.metrics import Metrics
-from polbot.server.observe import ObservedHandler, observe
+from polbot.runtime.assembly import Assembly
+from polbot.runtime.observe import ObservedHandler
 from telegram_fake import BOT_USERNAME, FakeBotApi, polling_bot, visible_text
 
 HELPDESK = "VeiligheidsAlliantie@rotterdam.nl"
@@ -46,7 +45,7 @@ def variant(tmp_path: Path, edit: Callable[[dict[str, Any]], None]) -> Knowledge
 
 
 def variant_handler(kb: KnowledgeBase) -> ObservedHandler:
-    return observe(build_assistant(kb), "telegram", Metrics(), kb)
+    return Assembly(kb).handler("telegram")
 
 
 def payloads(call_params: dict[str, Any]) -> list[str]:

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from polbot.cli import main
+from polbot.commands import main
 from telegram_fake import FakeBotApi
 
 

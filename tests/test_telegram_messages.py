@@ -7,8 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from polbot.channels.telegram.bot import COMMANDS
 from polbot.knowledge import KnowledgeBase
+from polbot.vocabulary import TELEGRAM_MENU as COMMANDS
 
 ROOT = Path(__file__).resolve().parents[1]
 CHANNEL = ROOT / "src" / "polbot" / "channels" / "telegram"

@@ -8,8 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from polbot.server.logs import setup_logging
-from polbot.server.observe import ObservedHandler
+from polbot.runtime.logs import setup_logging
+from polbot.runtime.observe import ObservedHandler
 from telegram_fake import BOT_USERNAME, FakeBotApi, polling_bot
 
 CHAT = 73519864

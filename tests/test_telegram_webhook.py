@@ -25,9 +25,9 @@ from polbot.channels.telegram.webhook import SECRET_HEADER, attach, mount
 from polbot.dialogue import Assistant
 from polbot.errors import TelegramSetupError
 from polbot.knowledge.model import KnowledgeBase
+from polbot.runtime.observe import ObservedHandler
 from polbot.server.app import build_app
 from polbot.server.config import Settings, TelegramSettings
-from polbot.server.observe import ObservedHandler
 from telegram_fake import TOKEN, FakeBotApi, loopback_request
 
 SECRET = "s3cret_webhook-TOKEN"

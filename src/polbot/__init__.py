@@ -4,7 +4,17 @@ The flow of one question::
 
     channel adapter  ->  dialogue.Assistant  ->  search.Engine  ->  knowledge.KnowledgeBase
 
-Only the composition roots (``polbot.cli`` and ``polbot.server``) wire these together.
+The packages are layers; each imports only from the layers below it (``lint-imports``
+checks this with the contract in ``pyproject.toml``)::
+
+    commands, server    the ``polbot`` commands; the aiohttp application and its configuration
+    channels            one adapter per platform, all behind one ``ChannelHandler``
+    runtime             what the channels share: the composition root, bodies, metrics, logs
+    dialogue            the channel-neutral conversation
+    search              the search engine
+    knowledge           the validated knowledge base
+
+``errors``, ``vocabulary`` and ``paths`` sit beside them, importable from every layer.
 """
 
 __version__ = "0.1.0"

@@ -1,3 +1,3 @@
-from polbot.cli import main
+from polbot.commands import main
 
 raise SystemExit(main())

@@ -1,4 +1,4 @@
-"""``polbot chat``: the terminal channel.
+"""The terminal channel, run by ``polbot chat``.
 
 Replies are printed as plain text with their buttons as numbered options. Typing the number
 of an option presses that button of the last reply; ``/menu``, ``/start``, ``/help``,
@@ -8,15 +8,12 @@ else is a question. Runs without network or token.
 
 from __future__ import annotations
 
-import argparse
 import re
 import shutil
-import sys
 import textwrap
 from collections.abc import Callable
 from typing import TextIO
 
-from polbot.compose import add_kb_option, build_assistant, load_kb
 from polbot.dialogue import Assistant, Button, ButtonPress, Command, Event, Reply, TextMessage
 from polbot.dialogue.markup import parse
 from polbot.dialogue.render import plain, plain_blocks
@@ -25,19 +22,6 @@ from polbot.knowledge import KnowledgeBase
 PROMPT = "> "
 _COMMAND = re.compile(r"/([A-Za-z]+)")
 _NUMBER = re.compile(r"[0-9]{1,3}")
-
-
-def chat_arguments(parser: argparse.ArgumentParser) -> None:
-    """Declare the options of ``polbot chat``."""
-    add_kb_option(parser)
-
-
-def chat(args: argparse.Namespace) -> int:
-    """Load the knowledge base and engine, then chat until the user stops; 2 on a bad KB."""
-    kb = load_kb(args.kb, "chat")
-    if kb is None:
-        return 2
-    return converse(kb, build_assistant(kb), read=input, out=sys.stdout)
 
 
 def converse(

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from polbot.errors import Problem
 from polbot.knowledge.model import KnowledgeFile
 from polbot.knowledge.yamlsource import Source
+from polbot.vocabulary import TEAMS_MENU, TELEGRAM_MENU
 
 _TITLE = frozenset({"title"})
 
@@ -73,18 +74,8 @@ MESSAGE_FIELDS: Mapping[str, frozenset[str]] = {
     "web-counter-left": frozenset({"left"}),
     "web-counter-over": frozenset({"over"}),
     # Telegram
-    **dict.fromkeys(
-        (
-            "telegram-command-start",
-            "telegram-command-menu",
-            "telegram-command-help",
-            "telegram-command-contact",
-            "telegram-command-over",
-            "telegram-text-only",
-            "telegram-menu-button",
-        ),
-        frozenset(),
-    ),
+    **dict.fromkeys((f"telegram-command-{name}" for name in TELEGRAM_MENU), frozenset()),
+    **dict.fromkeys(("telegram-text-only", "telegram-menu-button"), frozenset()),
     # Teams
     **dict.fromkeys(
         (
@@ -93,12 +84,10 @@ MESSAGE_FIELDS: Mapping[str, frozenset[str]] = {
             "teams-description-short",
             "teams-description-full",
             "teams-developer-name",
-            "teams-command-menu",
-            "teams-command-help",
-            "teams-command-contact",
         ),
         frozenset(),
     ),
+    **dict.fromkeys((f"teams-command-{name}" for name in TEAMS_MENU), frozenset()),
 }
 """Every message key the code uses -> the ``{fields}`` it fills in (``{{`` is a brace)."""
 

@@ -242,3 +242,64 @@ def leave_one_out_cases(
         for page in kb.pages:
             if number < len(page.questions):
                 yield engine, EvalCase(page.questions[number], (page.id,))
+
+
+def report_text(report: Report, *, misses: bool = False) -> str:
+    """The report as ``polbot eval`` prints it, every miss first with ``misses``; what a user
+    sees comes last, where a glance at the end of the output finds it."""
+    lines: list[str] = []
+    if misses:
+        for miss in report.misses:
+            result, expect = miss.result, miss.case.expect
+            wanted = expect if isinstance(expect, str) else " | ".join(expect)
+            got = result.page_id or result.kind
+            others = ", ".join(f"{c.id} {c.score:.2f}" for c in result.candidates)
+            lines.append(
+                f"MISS {miss.case.question!r}: expected {wanted}, got {got}"
+                f" ({result.kind} {result.score:.2f}; candidates: {others or '-'})"
+            )
+    lines += [
+        f"in-handbook questions            {report.in_handbook}",
+        f"top-3                            {report.top3_rate:.1%} ({report.top3})",
+        f"direct answers right             {report.direct_precision:.1%} of {report.direct}",
+        "reliability (score: mean score, share right, questions)",
+        *(
+            f"  {low:.1f}-{low + 0.1:.1f}   {mean:.2f}  {right:.2f}  {count}"
+            for low, mean, right, count in report.reliability()
+        ),
+        f"expected calibration error       {report.calibration_error:.3f}",
+        f"top-1 (right page first)         {report.top1_rate:.1%} ({report.top1})",
+        f"answered straight away and right {report.direct_right_rate:.1%} ({report.direct_right})",
+        f"answered with alternatives       {report.with_alternatives}",
+        f"wrongly sent to fallback         {report.wrong_fallback}",
+        f"out-of-scope deflected           {report.deflected_rate:.1%} of {report.out_of_scope}",
+        f"smalltalk recognised             {report.smalltalk_rate:.1%} of {report.smalltalk}",
+    ]
+    return "\n".join(lines)
+
+
+def below(report: Report, **minimum: float | None) -> list[str]:
+    """The names of the figures below their required level (``None``: not required).
+
+    The levels are ``min_top1``, ``min_top3``, ``min_direct_right``, ``max_wrong_fallback``,
+    ``min_deflected``, ``min_smalltalk`` and ``max_calibration_error``.
+    """
+    checks = (
+        ("top-1", "min_top1", report.top1_rate),
+        ("top-3", "min_top3", report.top3_rate),
+        ("straight away and right", "min_direct_right", report.direct_right_rate),
+        ("wrong fallback", "max_wrong_fallback", report.wrong_fallback),
+        ("deflected", "min_deflected", report.deflected_rate),
+        ("smalltalk", "min_smalltalk", report.smalltalk_rate),
+        ("calibration", "max_calibration_error", report.calibration_error),
+    )
+    failed = []
+    for name, level, figure in checks:
+        required = minimum.get(level)
+        if required is None:
+            continue
+        if level.startswith("max_") and figure > required:
+            failed.append(name)
+        if level.startswith("min_") and figure < required:
+            failed.append(name)
+    return failed

@@ -1,6 +1,6 @@
-"""The composition root: configuration -> knowledge -> engine -> assistant -> channels.
+"""The application: configuration and the parts (:mod:`polbot.runtime.assembly`) -> channels.
 
-:func:`create_app` wires the real parts together; :func:`build_app` takes them ready-made
+:func:`create_app` assembles the real parts; :func:`build_app` takes them ready-made
 (tests pass their own). One :class:`aiohttp.web.Application` serves every enabled channel,
 the probes and the metrics, with security headers on every response.
 """
@@ -11,18 +11,20 @@ import importlib
 
 from aiohttp import web
 
+from polbot.dialogue import Assistant
 from polbot.errors import ChannelSetupError, SetupError
 from polbot.knowledge.model import KnowledgeBase
-from polbot.server.body import BODY_TIMEOUT
+from polbot.runtime.assembly import Assembly
+from polbot.runtime.body import BODY_TIMEOUT
+from polbot.runtime.metrics import Metrics
+from polbot.runtime.shutdown import SHUTDOWN, Shutdown
 from polbot.server.config import Settings
-from polbot.server.metrics import Metrics
-from polbot.server.observe import Handler, observe
-from polbot.server.runner import ERROR_PAGES, SHUTDOWN, ErrorPages, Shutdown, run
+from polbot.server.runner import ERROR_PAGES, ErrorPages, run
 
-__all__ = ["SECURITY_HEADERS", "build_app", "create_app", "run"]
+__all__ = ["SECURITY_HEADERS", "build_app", "create_app", "run", "serve_parts"]
 
 METRICS = web.AppKey("polbot.metrics", Metrics)
-"""``shutdown_timeout``, for channels that bound their own in-flight work when shutting down."""
+"""The metrics of every channel of this app, for ``/metrics``."""
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -50,28 +52,30 @@ _PLATFORM_CHANNELS = {
 def create_app(settings: Settings) -> web.Application:
     """The server for ``settings``: loads the knowledge base and builds the assistant.
 
-    Raises :class:`polbot.knowledge.KnowledgeError` for a broken knowledge base and
-    :class:`ChannelSetupError` for an enabled channel that lacks a setting.
+    Raises :class:`polbot.errors.KnowledgeError` for a broken knowledge base and
+    :class:`polbot.errors.ChannelSetupError` for an enabled channel that lacks a setting.
     """
-    # Imported here: build_app() with a ready-made assistant needs neither loader nor engine.
-    from polbot.compose import build_assistant
-    from polbot.knowledge import load_knowledge
-
-    kb = load_knowledge(settings.knowledge_dir)
-    return build_app(settings, kb, build_assistant(kb))
+    return serve_parts(settings, Assembly.load(settings.knowledge_dir))
 
 
 def build_app(
     settings: Settings,
     kb: KnowledgeBase,
-    assistant: Handler,
+    assistant: Assistant,
     metrics: Metrics | None = None,
 ) -> web.Application:
-    """One application with the probes, ``/metrics`` and every enabled channel.
+    """:func:`serve_parts` with a ready-made assistant (and metrics): the tests' own."""
+    return serve_parts(settings, Assembly(kb, assistant=assistant, metrics=metrics))
 
-    Raises :class:`ChannelSetupError` for an enabled channel that lacks a setting.
+
+def serve_parts(settings: Settings, parts: Assembly) -> web.Application:
+    """One application with the probes, ``/metrics`` and every enabled channel, each
+    channel with its handler from ``parts``.
+
+    Raises :class:`polbot.errors.ChannelSetupError` for an enabled channel that lacks a
+    setting.
     """
-    metrics = metrics or Metrics()
+    kb, metrics = parts.kb, parts.metrics
     app = web.Application(client_max_size=settings.max_body_bytes)
     app[METRICS] = metrics
     app[BODY_TIMEOUT] = settings.body_timeout
@@ -93,13 +97,13 @@ def build_app(
     if settings.channels.web.enabled:
         from polbot.channels import web as web_channel
 
-        web_channel.mount(app, observe(assistant, "web", metrics, kb))
+        web_channel.mount(app, parts.handler("web"))
     for channel, module in _PLATFORM_CHANNELS.items():
         channel_settings = getattr(settings.channels, channel)
         if channel_settings.enabled:
             mount = importlib.import_module(module).mount
             try:
-                mount(app, observe(assistant, channel, metrics, kb), channel_settings)
+                mount(app, parts.handler(channel), channel_settings)
             except SetupError as exc:
                 where = f"channels.{channel}"
                 message = str(exc) if str(exc).startswith(where) else f"{where}: {exc}"

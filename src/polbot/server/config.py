@@ -12,7 +12,9 @@ Sources, later ones win:
 
 Secrets come from their own environment variables only (:data:`SECRETS`); a secret in the
 file or in a ``POLBOT_`` variable is an error, so nobody commits a token by accident.
-Every problem is a :class:`ConfigError` that names its source and field.
+Every problem is a :class:`polbot.errors.ConfigError` that names its source and field. Each
+channel declares its own section (``polbot.channels.<name>.settings``); this module puts
+them together and reads them.
 """
 
 from __future__ import annotations
@@ -20,101 +22,66 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import (
-    AfterValidator,
-    BaseModel,
-    ConfigDict,
-    Field,
-    SecretStr,
-    StringConstraints,
-    ValidationError,
-    model_validator,
-)
+from pydantic import Field, ValidationError, model_validator
 
+from polbot.channels.teams.settings import TeamsSettings
+from polbot.channels.telegram.settings import TelegramSettings
+from polbot.channels.web.settings import WebSettings
 from polbot.errors import ConfigError
 from polbot.knowledge.yamlsource import Source, read_source
 from polbot.paths import default_config_file, default_knowledge_dir
+from polbot.runtime.settings import PublicUrl, Section
+from polbot.vocabulary import (
+    CONFIG_ENV,
+    ENV_PREFIX,
+    TEAMS_ANONYMOUS_ENV,
+    TEAMS_APP_ID_ENV,
+    TEAMS_SECRET_ENV,
+    TEAMS_TENANT_ID_ENV,
+    TELEGRAM_API_ENV,
+    TELEGRAM_SECRET_ENV,
+    TELEGRAM_TOKEN_ENV,
+)
 
-ENV_PREFIX = "POLBOT_"
-
-_TEAMS_ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
+__all__ = [
+    "ALIASES",
+    "SECRETS",
+    "ChannelSettings",
+    "Settings",
+    "TeamsSettings",
+    "TelegramSettings",
+    "WebSettings",
+    "load_settings",
+]
 
 SECRETS: dict[tuple[str, ...], str] = {
-    ("channels", "telegram", "bot_token"): "TELEGRAM_BOT_TOKEN",
-    ("channels", "telegram", "webhook_secret"): "TELEGRAM_WEBHOOK_SECRET",
-    (
-        "channels",
-        "teams",
-        "client_secret",
-    ): f"{_TEAMS_ENV}CLIENTSECRET",
+    ("channels", "telegram", "bot_token"): TELEGRAM_TOKEN_ENV,
+    ("channels", "telegram", "webhook_secret"): TELEGRAM_SECRET_ENV,
+    ("channels", "teams", "client_secret"): TEAMS_SECRET_ENV,
 }
 """Secret setting -> the only environment variable it is read from."""
 
 ALIASES: dict[str, tuple[str, ...]] = {
-    "TELEGRAM_API_BASE_URL": ("channels", "telegram", "api_base_url"),
-    f"{_TEAMS_ENV}CLIENTID": ("channels", "teams", "app_id"),
-    f"{_TEAMS_ENV}TENANTID": ("channels", "teams", "tenant_id"),
-    "POLBOT_TEAMS_ANONYMOUS": ("channels", "teams", "anonymous"),
+    TELEGRAM_API_ENV: ("channels", "telegram", "api_base_url"),
+    TEAMS_APP_ID_ENV: ("channels", "teams", "app_id"),
+    TEAMS_TENANT_ID_ENV: ("channels", "teams", "tenant_id"),
+    TEAMS_ANONYMOUS_ENV: ("channels", "teams", "anonymous"),
 }
 """Environment names the platforms' SDKs and docs use -> the setting they fill."""
 
-NOT_SETTINGS = frozenset({"POLBOT_CONFIG", *ALIASES})
+NOT_SETTINGS = frozenset({CONFIG_ENV, *ALIASES})
 """``POLBOT_`` variables that are not ``POLBOT_<KEY>`` overrides."""
 
-UrlPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9/_.-]*$")]
-# Kept as written (pydantic's URL types would add a "/" and escape a "{token}" placeholder).
-HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+\S*$")]
-PublicUrl = Annotated[HttpUrl, AfterValidator(lambda url: url.rstrip("/"))]
 
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class WebSettings(_Section):
-    enabled: bool = True
-
-
-class TelegramSettings(_Section):
-    enabled: bool = False
-    webhook_path: UrlPath = "/telegram/webhook"
-    api_base_url: HttpUrl = "https://api.telegram.org/bot"
-    public_url: PublicUrl | None = None
-    """Filled from the top-level ``public_url`` unless set here; builds the webhook URL."""
-    bot_token: SecretStr | None = None
-    webhook_secret: SecretStr | None = None
-
-
-class TeamsSettings(_Section):
-    enabled: bool = False
-    path: UrlPath = "/api/messages"
-    app_id: str | None = None
-    tenant_id: str | None = None
-    anonymous: bool = False
-    """Accept requests without a token: for local development only."""
-    client_secret: SecretStr | None = None
-    signing_key_timeout: float = Field(default=5.0, gt=0, le=60)
-    """Seconds a fetch of the Bot Service's token-signing keys may take."""
-    signing_key_retry_after: float = Field(default=30.0, ge=0, le=3600)
-    """Seconds before the signing keys are fetched again after a failure or an unknown key."""
-
-    @model_validator(mode="after")
-    def _switched_on_by_credentials(self) -> TeamsSettings:
-        # The brief: Teams is also on when an app id is set or anonymous mode is asked for.
-        if not self.enabled and (self.app_id or self.anonymous):
-            return self.model_copy(update={"enabled": True})
-        return self
-
-
-class ChannelSettings(_Section):
+class ChannelSettings(Section):
     web: WebSettings = WebSettings()
     telegram: TelegramSettings = TelegramSettings()
     teams: TeamsSettings = TeamsSettings()
 
 
-class Settings(_Section):
+class Settings(Section):
     """The validated, effective configuration of one server process."""
 
     host: str = "0.0.0.0"
@@ -165,8 +132,8 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
     ``POLBOT_CONFIG``); otherwise the defaults apply.
     """
     environ = os.environ if environ is None else environ
-    explicit = path is not None or bool(environ.get("POLBOT_CONFIG"))
-    path = path or (Path(environ["POLBOT_CONFIG"]) if explicit else default_config_file())
+    explicit = path is not None or bool(environ.get(CONFIG_ENV))
+    path = path or (Path(environ[CONFIG_ENV]) if explicit else default_config_file())
     data, sources = _read_file(path, required=explicit)
     for name, value in environ.items():
         if name in ALIASES:

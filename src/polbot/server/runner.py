@@ -13,7 +13,7 @@ add what aiohttp's ``run_app`` leaves open and a server on a public address need
   it: when every one is busy, new clients wait in the listen backlog.
 - **Time limits**: a connection that has not sent a complete request line and headers within
   ``keepalive_timeout`` is closed (aiohttp's keep-alive timer also runs while headers
-  arrive); a body gets ``body_timeout`` (:mod:`polbot.server.body`).
+  arrive); a body gets ``body_timeout`` (:mod:`polbot.runtime.body`).
 - **The server's own error responses** (a request line too long, an unknown method, a body
   encoding it cannot decode, a handler that failed) like the app's: JSON with the Dutch
   text, the security headers, nothing of the request echoed, one log line without the
@@ -41,8 +41,9 @@ from typing import Any
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
+from polbot.runtime.logs import AccessLogger
+from polbot.runtime.shutdown import SHUTDOWN, Shutdown
 from polbot.server.config import Settings
-from polbot.server.logs import AccessLogger
 
 log = logging.getLogger("polbot.server")
 
@@ -62,37 +63,6 @@ _BACKLOG = 128
 
 # Seconds before accepting again when the process is out of file descriptors.
 _ACCEPT_RETRY_DELAY = 0.5
-
-
-class Shutdown:
-    """Whether the server has begun to stop, for every part of the app: ``app[SHUTDOWN]``.
-
-    Begun by SIGTERM or SIGINT before the listener closes (or by ``app.shutdown()`` when the
-    app is served otherwise); from then on ``/readyz`` answers 503. A channel that holds work
-    of its own, such as a queue, can stop taking more once :attr:`begun` (or after
-    ``await wait()``) and has until :attr:`deadline`, on the event loop's clock, to finish.
-    """
-
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
-        self.deadline: float | None = None
-        self._begun = asyncio.Event()
-
-    @property
-    def begun(self) -> bool:
-        return self._begun.is_set()
-
-    def begin(self, drain: float = 0.0) -> None:
-        """Start stopping: in-flight work must end ``drain`` + ``timeout`` seconds from now."""
-        if not self.begun:
-            self.deadline = asyncio.get_running_loop().time() + drain + self.timeout
-            self._begun.set()
-
-    async def wait(self) -> None:
-        await self._begun.wait()
-
-
-SHUTDOWN = web.AppKey("polbot.shutdown", Shutdown)
 
 
 @dataclass(frozen=True)

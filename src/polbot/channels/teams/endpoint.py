@@ -52,17 +52,17 @@ from polbot.channels.teams.inbound import (
     wants_welcome,
 )
 from polbot.channels.teams.outbound import EscapingClientFactory, check_reply_address
+from polbot.channels.teams.settings import DEFAULT_PATH
 from polbot.dialogue.events import Command, Event, TextMessage
 from polbot.dialogue.replies import Reply
 from polbot.errors import BadActivityError, BadBodyError, TeamsSetupError
-from polbot.server.body import read_json
+from polbot.runtime.body import read_json
+from polbot.vocabulary import TEAMS_ANONYMOUS_ENV, TEAMS_SDK_ENV_PREFIX
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PATH = "/api/messages"
-ENV_PREFIX = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"
-"""The SDK's environment names for the bot's own Entra app registration."""
-ANONYMOUS_ENV = "POLBOT_TEAMS_ANONYMOUS"
+ENV_PREFIX = TEAMS_SDK_ENV_PREFIX
+ANONYMOUS_ENV = TEAMS_ANONYMOUS_ENV
 
 # The key under which the SDK's JWT decorator looks up the auth configuration on the app,
 # and the one under which it stores the caller's claims on a request that passed the check.

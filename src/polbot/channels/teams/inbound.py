@@ -18,13 +18,12 @@ from pydantic import ValidationError
 
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.errors import BadActivityError
+from polbot.vocabulary import TEAMS_MENU
 
 MAX_BODY_BYTES = 256 * 1024
 """The Bot Service posts activities of up to 256 KB (a Teams message is at most about 80 KB)."""
 
 KNOWN_TYPES = frozenset(kind.value for kind in ActivityTypes)
-COMMANDS = frozenset({"menu", "help", "contact"})
-"""Commands of the Teams command menu; Teams sends the chosen one as plain text."""
 
 # The SDK logs every activity that fails its model at ERROR, with a traceback; polbot's own
 # check reports the failure in one warning line instead.
@@ -52,7 +51,7 @@ def quiet_sdk_validation_log() -> None:
 
 
 def parse_activity(body: Any) -> dict[str, Any]:
-    """The request's JSON body (``polbot.server.body.read_json``), checked: an object that the
+    """The request's JSON body (``polbot.runtime.body.read_json``), checked: an object that the
     SDK will accept as an activity.
 
     Raises :class:`BadActivityError` for a body that is not an object, has no string ``type``,
@@ -112,7 +111,7 @@ def to_event(activity: Activity) -> Event:
         return ButtonPress(payload)
     text = question_text(activity.text)
     command = text.lower().removeprefix("/")
-    if command in COMMANDS:
+    if command in TEAMS_MENU:
         return Command(command)
     return TextMessage(text)
 

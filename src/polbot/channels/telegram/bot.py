@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import signal
 import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from contextvars import ContextVar
@@ -59,16 +60,15 @@ from telegram.ext import (
 from telegram.request import BaseRequest
 
 from polbot.channels.telegram.render import render
+from polbot.channels.telegram.settings import DEFAULT_API_BASE_URL
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.payloads import home
 from polbot.dialogue.replies import Button, Paragraph, Reply, Span
 from polbot.errors import TelegramSetupError
+from polbot.vocabulary import TELEGRAM_API_ENV, TELEGRAM_MENU, TELEGRAM_TOKEN_ENV
 
 log = logging.getLogger("polbot.telegram")
 
-DEFAULT_API_BASE_URL = "https://api.telegram.org/bot"
-COMMANDS = ("start", "menu", "help", "contact", "over")
-"""The commands shown in Telegram's command menu, described by ``telegram-command-<name>``."""
 ALLOWED_UPDATES = ("message", "callback_query")
 MESSAGES_PER_SECOND = 30
 """Telegram's limit for one bot across all chats; the rate limiter keeps below it."""
@@ -82,6 +82,7 @@ CONCURRENT_UPDATES = 16
 
 # <digits>:<35 or so characters of A-Z a-z 0-9 _ ->, as BotFather hands them out.
 _TOKEN = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{30,60}$")
+_BASE_URL = re.compile(r"^https?://\S+$")
 
 
 class ChannelHandler(Protocol):
@@ -108,14 +109,24 @@ def check_token(token: str | None) -> str:
     """
     if not token:
         raise TelegramSetupError(
-            "TELEGRAM_BOT_TOKEN is not set: create a bot with @BotFather and set its token"
+            f"{TELEGRAM_TOKEN_ENV} is not set: create a bot with @BotFather and set its token"
         )
     if not _TOKEN.match(token.strip()):
         raise TelegramSetupError(
-            "TELEGRAM_BOT_TOKEN does not look like a bot token "
+            f"{TELEGRAM_TOKEN_ENV} does not look like a bot token "
             "(<digits>:<about 35 letters, digits, '_' or '-'>, as @BotFather gives it)"
         )
     return token.strip()
+
+
+def check_base_url(value: str | None) -> str:
+    """The Bot API's base URL ``value`` (``None`` or empty: Telegram's own);
+    :class:`TelegramSetupError` unless it is an ``http://`` or ``https://`` address."""
+    if not value:
+        return DEFAULT_API_BASE_URL
+    if not _BASE_URL.match(value):
+        raise TelegramSetupError(f"{TELEGRAM_API_ENV} must be an http:// or https:// address")
+    return value
 
 
 def build_application(
@@ -167,16 +178,16 @@ async def start_bot(application: Application, handler: ChannelHandler) -> None:
         await application.initialize()
     except InvalidToken as exc:
         raise TelegramSetupError(
-            "the Bot API server rejected TELEGRAM_BOT_TOKEN (401 Unauthorized): "
+            f"the Bot API server rejected {TELEGRAM_TOKEN_ENV} (401 Unauthorized): "
             "check the token @BotFather gave"
         ) from exc
     except TelegramError as exc:
         raise TelegramSetupError(
             f"cannot reach the Bot API server ({type(exc).__name__}): "
-            "check TELEGRAM_API_BASE_URL and the network"
+            f"check {TELEGRAM_API_ENV} and the network"
         ) from exc
     await application.bot.set_my_commands(
-        [BotCommand(name, handler.message(f"telegram-command-{name}")) for name in COMMANDS]
+        [BotCommand(name, handler.message(f"telegram-command-{name}")) for name in TELEGRAM_MENU]
     )
 
 
@@ -206,6 +217,15 @@ async def poll(
         if application.running:
             await application.stop()
         await application.shutdown()
+
+
+async def poll_until_signalled(application: Application, handler: ChannelHandler) -> None:
+    """:func:`poll` until SIGINT or SIGTERM."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await poll(application, handler, stop)
 
 
 def polling_error(exc: TelegramError) -> None:

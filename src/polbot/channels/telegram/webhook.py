@@ -34,10 +34,11 @@ from polbot.channels.telegram.bot import (
     deliver,
     start_bot,
 )
+from polbot.channels.telegram.settings import TelegramSettings
 from polbot.errors import BadBodyError, TelegramSetupError
-from polbot.server.body import read_json
-from polbot.server.config import TelegramSettings
-from polbot.server.runner import SHUTDOWN
+from polbot.runtime.body import read_json
+from polbot.runtime.shutdown import SHUTDOWN
+from polbot.vocabulary import TELEGRAM_SECRET_ENV
 
 log = logging.getLogger("polbot.telegram")
 
@@ -63,7 +64,7 @@ def mount(app: web.Application, handler: ChannelHandler, settings: TelegramSetti
     secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
     if not secret or not _SECRET.match(secret):
         raise TelegramSetupError(
-            "TELEGRAM_WEBHOOK_SECRET must be set to 1 to 256 letters, digits, '_' or '-' "
+            f"{TELEGRAM_SECRET_ENV} must be set to 1 to 256 letters, digits, '_' or '-' "
             "for the Telegram webhook"
         )
     if not settings.public_url:

@@ -19,11 +19,11 @@ from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.render import plain
 from polbot.dialogue.replies import Block, BulletList, Reply, Span
 from polbot.errors import BadBodyError, BadRequestError
-from polbot.server.body import read_json
+from polbot.runtime.body import read_json
 
 
 class ChatHandler(Protocol):
-    """The observed assistant of the web channel (``polbot.server.observe``)."""
+    """The observed assistant of the web channel (``polbot.runtime.observe``)."""
 
     def handle(self, event: Event) -> tuple[Reply, ...]: ...
 

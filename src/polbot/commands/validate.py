@@ -6,8 +6,7 @@ import argparse
 import sys
 
 from polbot.errors import KnowledgeError, KnowledgeFolderNotFoundError
-from polbot.knowledge.loader import load_knowledge
-from polbot.knowledge.model import KnowledgeBase
+from polbot.knowledge import KnowledgeBase, load_knowledge
 from polbot.paths import default_knowledge_dir
 
 

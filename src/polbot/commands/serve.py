@@ -12,7 +12,9 @@ import sys
 
 import yaml
 
-from polbot.compose import add_config_option, load_config, print_error
+from polbot.commands import print_error
+from polbot.commands.options import add_config_option
+from polbot.server.config import load_settings
 
 log = logging.getLogger("polbot.server")
 
@@ -34,15 +36,13 @@ def serve_arguments(parser: argparse.ArgumentParser) -> None:
 def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT or SIGTERM; in-flight requests get to finish."""
     from polbot.errors import KnowledgeError, SetupError
+    from polbot.runtime.logs import setup_logging
     from polbot.server.app import create_app, run
-    from polbot.server.logs import setup_logging
     from polbot.server.runner import ignore_hangups
 
     # From the first moment: loading the knowledge base takes seconds.
     ignore_hangups()
-    settings = load_config(args.config, "serve")
-    if settings is None:
-        return 2
+    settings = load_settings(args.config)
     overrides = {"host": args.host, "port": args.port}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
     setup_logging(settings.log_level)
@@ -74,9 +74,7 @@ def config_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config(args: argparse.Namespace) -> int:
     """Print the effective configuration as YAML, every secret masked."""
-    settings = load_config(args.config, "config")
-    if settings is None:
-        return 2
+    settings = load_settings(args.config)
     print(yaml.safe_dump(settings.masked(), sort_keys=False, allow_unicode=True), end="")
     return 0
 

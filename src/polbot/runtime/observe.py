@@ -18,8 +18,8 @@ from polbot.dialogue import assistant as assistant_module
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.replies import Button, Paragraph, Reply, Span
 from polbot.knowledge.model import KnowledgeBase
-from polbot.server.logs import elapsed_ms
-from polbot.server.metrics import QUESTION_KINDS, Metrics
+from polbot.runtime.logs import elapsed_ms
+from polbot.runtime.metrics import QUESTION_KINDS, Metrics
 
 log = logging.getLogger("polbot.server")
 

@@ -1,0 +1,44 @@
+"""``polbot telegram``: the bot by long polling, with nothing but ``TELEGRAM_BOT_TOKEN`` set.
+
+Polling needs no public address, so it suits a first try and small deployments; only one
+process may poll a bot. For more, run the webhook inside ``polbot serve``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+
+from polbot.channels.telegram.settings import DEFAULT_API_BASE_URL
+from polbot.commands.options import add_kb_option
+from polbot.runtime.assembly import Assembly
+from polbot.vocabulary import TELEGRAM_API_ENV, TELEGRAM_TOKEN_ENV
+
+
+def telegram_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``polbot telegram``."""
+    add_kb_option(parser)
+    parser.epilog = (
+        f"environment: {TELEGRAM_TOKEN_ENV} (required, from @BotFather), "
+        f"{TELEGRAM_API_ENV} (default {DEFAULT_API_BASE_URL})"
+    )
+
+
+def telegram(args: argparse.Namespace) -> int:
+    """Poll Telegram and answer until SIGINT or SIGTERM."""
+    from polbot.channels.telegram.bot import (
+        build_application,
+        check_base_url,
+        check_token,
+        poll_until_signalled,
+    )
+    from polbot.runtime.logs import setup_logging
+
+    token = check_token(os.environ.get(TELEGRAM_TOKEN_ENV))
+    base_url = check_base_url(os.environ.get(TELEGRAM_API_ENV))
+    setup_logging("INFO")
+    handler = Assembly.load(args.kb).handler("telegram")
+    application = build_application(handler, token=token, base_url=base_url)
+    asyncio.run(poll_until_signalled(application, handler))
+    return 0
