@@ -290,6 +290,15 @@ class KeyServer:
             await server.close()
 
 
+def observed(inner: Any) -> Any:
+    """A test's own handler (``handle`` only) as the endpoint gets it in the server: observed
+    for ``teams``, with the channel's texts and ``reject()``."""
+    from polbot.runtime.assembly import Assembly
+    from server_support import real_parts
+
+    return Assembly(real_parts()[0], assistant=inner).handler("teams")
+
+
 def teams_settings(**teams: Any):
     """Server settings with only the Teams channel on (anonymous unless ``teams`` says)."""
     from polbot.paths import default_knowledge_dir

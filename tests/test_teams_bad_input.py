@@ -182,3 +182,26 @@ async def test_a_service_url_the_sdk_cannot_use_gets_a_400_and_leaves_no_session
     _assert_one_clean_warning(caplog)
     assert "Unclosed" not in caplog.text
     assert not [w for w in caught if "Unclosed" in str(w.message)]
+
+
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [(b"not json", 400), (b"[1, 2]", 400), (b"{}", 400), (b"x" * (300 * 1024), 413)],
+    ids=["not json", "not an object", "no type", "too large"],
+)
+async def test_every_refused_request_is_counted_as_invalid_input(teams, body, status) -> None:
+    """Teams' refusals bypassed reject(): the counter stayed at 0 while the web chat's and
+    Telegram's counted."""
+
+    def counted(metrics: str) -> float:
+        line = 'polbot_invalid_input_total{channel="teams"} '
+        return sum(
+            float(row.removeprefix(line)) for row in metrics.splitlines() if row.startswith(line)
+        )
+
+    before = counted(await (await teams.get("/metrics")).text())
+    response = await teams.post(
+        "/api/messages", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status == status
+    assert counted(await (await teams.get("/metrics")).text()) == before + 1

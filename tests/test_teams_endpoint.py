@@ -14,6 +14,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from polbot.channels.teams.endpoint import mount
+from polbot.channels.teams.settings import TeamsSettings
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.replies import Button, Paragraph, Reply, Span
 from teams_support import (
@@ -22,6 +23,7 @@ from teams_support import (
     card_press,
     channel_mention,
     members_added,
+    observed,
 )
 
 
@@ -51,7 +53,7 @@ def handler() -> RecordingHandler:
 async def client(monkeypatch, handler) -> AsyncIterator[TestClient]:
     monkeypatch.setenv("POLBOT_TEAMS_ANONYMOUS", "1")
     app = web.Application()
-    mount(app, handler, {"path": "/api/messages"})
+    mount(app, observed(handler), TeamsSettings(**{"path": "/api/messages"}))
     async with TestClient(TestServer(app, host="127.0.0.1")) as test_client:
         yield test_client
 

@@ -35,7 +35,8 @@ async def test_anonymous_mode_refuses_a_service_url_off_loopback(
     )
     assert response.status == 400
     [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert warning.levelname == "WARNING" and "loopback" in warning.getMessage()
+    assert warning.levelname == "WARNING" and warning.getMessage() == "invalid input"
+    assert "loopback" in warning.reason  # type: ignore[attr-defined]
     assert service_url not in caplog.text
     assert fake.posted == []
 

@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from polbot.channels.teams.endpoint import mount
+from polbot.channels.teams.settings import TeamsSettings
 from polbot.channels.teams.signing_keys import SigningKeys
 from polbot.dialogue.events import Event
 from polbot.dialogue.replies import Paragraph, Reply, Span
@@ -36,6 +37,7 @@ from teams_support import (
     TestCertificate,
     activity,
     fixed_outbound_token,
+    observed,
     running_connector,
     teams_environment,
 )
@@ -78,7 +80,7 @@ async def _client(monkeypatch, signer, handler, *, anonymous: bool, app_id: str 
     signer.install(monkeypatch)
     fixed_outbound_token(monkeypatch)
     app = web.Application()
-    mount(app, handler, {})
+    mount(app, observed(handler), TeamsSettings())
     return TestClient(TestServer(app, host="127.0.0.1"))
 
 
@@ -166,7 +168,7 @@ async def test_anonymous_mode_still_rejects_a_bad_token(
 async def test_anonymous_mode_is_announced_with_a_warning(monkeypatch, signer, caplog) -> None:
     caplog.set_level(logging.INFO)
     teams_environment(monkeypatch, anonymous=True, app_id=None)
-    mount(web.Application(), CountingHandler(), {})
+    mount(web.Application(), observed(CountingHandler()), TeamsSettings())
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
     assert "POLBOT_TEAMS_ANONYMOUS" in warnings[0].getMessage()
@@ -175,14 +177,14 @@ async def test_anonymous_mode_is_announced_with_a_warning(monkeypatch, signer, c
 async def test_a_secured_endpoint_starts_without_that_warning(monkeypatch, caplog) -> None:
     caplog.set_level(logging.INFO)
     teams_environment(monkeypatch, anonymous=False, app_id=APP_ID)
-    mount(web.Application(), CountingHandler(), {})
+    mount(web.Application(), observed(CountingHandler()), TeamsSettings())
     assert not [r for r in caplog.records if r.levelno >= logging.WARNING]
 
 
 async def test_neither_app_id_nor_anonymous_mode_refuses_to_start(monkeypatch) -> None:
     teams_environment(monkeypatch, anonymous=False, app_id=None)
     with pytest.raises(TeamsSetupError, match="app id"):
-        mount(web.Application(), CountingHandler(), {})
+        mount(web.Application(), observed(CountingHandler()), TeamsSettings())
 
 
 async def test_the_app_id_of_the_configuration_file_is_used(monkeypatch, signer, tls_connector):
@@ -192,7 +194,7 @@ async def test_the_app_id_of_the_configuration_file_is_used(monkeypatch, signer,
     fixed_outbound_token(monkeypatch)
     handler = CountingHandler()
     app = web.Application()
-    mount(app, handler, {"app_id": APP_ID, "path": "/teams"})
+    mount(app, observed(handler), TeamsSettings(**{"app_id": APP_ID, "path": "/teams"}))
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         headers = _bearer(signer.token(service_url=url))
         assert (await client.post("/teams", json=activity(url), headers=headers)).status == 202
@@ -257,7 +259,8 @@ async def test_any_exception_of_the_token_check_is_a_401(
     assert response.status == 401
     assert handler.events == [] and fake.posted == []
     [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert warning.levelname == "WARNING" and "LookupError" in warning.getMessage()
+    assert warning.levelname == "WARNING" and warning.getMessage() == "invalid input"
+    assert "LookupError" in warning.reason  # type: ignore[attr-defined]
     assert "nobody foresaw" not in caplog.text and "Traceback" not in caplog.text
 
 
@@ -277,7 +280,7 @@ def test_anonymous_mode_with_an_app_id_refuses_to_mount(monkeypatch, environ, se
         monkeypatch.setenv(name, value)
     app = web.Application()
     with pytest.raises(TeamsSetupError, match="exclude each other"):
-        mount(app, CountingHandler(), settings)
+        mount(app, observed(CountingHandler()), TeamsSettings(**settings))
     assert not app.router.routes()
 
 
@@ -318,4 +321,5 @@ async def test_with_a_token_replies_go_to_https_only(
     assert response.status == 400
     assert handler.events == [] and fake.posted == []
     [warning] = [r for r in caplog.records if r.levelno >= logging.WARNING]
-    assert warning.levelname == "WARNING" and "https" in warning.getMessage()
+    assert warning.levelname == "WARNING" and warning.getMessage() == "invalid input"
+    assert "https" in warning.reason  # type: ignore[attr-defined]

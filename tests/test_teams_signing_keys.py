@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from microsoft_agents.hosting.core.authorization._entra_issuers import BOTFRAMEWORK_JWKS_URIS
 
 from polbot.channels.teams.endpoint import mount
+from polbot.channels.teams.settings import TeamsSettings
 from polbot.dialogue.replies import Paragraph, Reply, Span
 from teams_support import (
     APP_ID,
@@ -29,6 +30,7 @@ from teams_support import (
     TestCertificate,
     activity,
     fixed_outbound_token,
+    observed,
     running_connector,
     teams_environment,
 )
@@ -72,7 +74,7 @@ async def _client(monkeypatch, retry_after: float) -> TestClient:
     fixed_outbound_token(monkeypatch)
     app = web.Application()
     settings = {"signing_key_timeout": TIMEOUT, "signing_key_retry_after": retry_after}
-    mount(app, Answering(), settings)
+    mount(app, observed(Answering()), TeamsSettings(**settings))
     return TestClient(TestServer(app, host="127.0.0.1"))
 
 

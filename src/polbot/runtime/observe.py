@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import time
 from contextvars import ContextVar
-from typing import Protocol
 
 from polbot.dialogue import assistant as assistant_module
+from polbot.dialogue.assistant import Assistant
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.replies import Button, Paragraph, Reply, Span
 from polbot.knowledge.model import KnowledgeBase
@@ -39,12 +39,6 @@ class _ChannelField(logging.Filter):
         return True
 
 
-class Handler(Protocol):
-    """What a channel needs from the conversation core."""
-
-    def handle(self, event: Event) -> tuple[Reply, ...]: ...
-
-
 def error_reply(kb: KnowledgeBase) -> Reply:
     """The apology a user gets when something broke on our side, with a way back home."""
     return Reply(
@@ -55,10 +49,11 @@ def error_reply(kb: KnowledgeBase) -> Reply:
 
 
 class ObservedHandler:
-    """Wraps a :class:`Handler` for one channel; see :func:`observe`."""
+    """Wraps the assistant for one channel; see :func:`observe`. It is the
+    ``polbot.channels.ChannelHandler`` every channel adapter gets."""
 
     def __init__(
-        self, assistant: Handler, channel: str, metrics: Metrics, kb: KnowledgeBase
+        self, assistant: Assistant, channel: str, metrics: Metrics, kb: KnowledgeBase
     ) -> None:
         self.channel = channel
         self._assistant = assistant
@@ -114,17 +109,19 @@ class ObservedHandler:
         """The knowledge base's text ``key``: a channel's own texts (``web-...``) live there."""
         return self._kb.message(key, **fields)
 
-    def reject(self, reason: str) -> None:
-        """Count and log (one line, no content) input refused before reaching the assistant.
+    def reject(self, reason: str, *, logged: bool = False) -> None:
+        """Count and log (one line, no content) input refused before reaching the assistant;
+        ``logged``: only count it, the platform's SDK has logged it already.
 
         ``reason`` is a short fixed phrase such as ``"invalid json"``, never the input.
         """
         self._metrics.invalid_input.labels(self.channel).inc()
-        log.warning("invalid input", extra={"channel": self.channel, "reason": reason})
+        if not logged:
+            log.warning("invalid input", extra={"channel": self.channel, "reason": reason})
 
 
 def observe(
-    assistant: Handler, channel: str, metrics: Metrics, kb: KnowledgeBase
+    assistant: Assistant, channel: str, metrics: Metrics, kb: KnowledgeBase
 ) -> ObservedHandler:
     """The handler a channel adapter gets: ``assistant`` with metrics and logs for ``channel``.
 

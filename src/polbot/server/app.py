@@ -7,12 +7,10 @@ the probes and the metrics, with security headers on every response.
 
 from __future__ import annotations
 
-import importlib
-
 from aiohttp import web
 
+from polbot.channels import register
 from polbot.dialogue import Assistant
-from polbot.errors import ChannelSetupError, SetupError
 from polbot.knowledge.model import KnowledgeBase
 from polbot.runtime.assembly import Assembly
 from polbot.runtime.body import BODY_TIMEOUT
@@ -39,14 +37,6 @@ SECURITY_HEADERS = {
 
 SERVER = "polbot"
 """The ``Server`` header, instead of aiohttp's, which names the Python and aiohttp versions."""
-
-
-# Channels written elsewhere, mounted only when enabled: module with mount(app, handler, settings).
-# Their mount() raises a SetupError for a setting that is missing or malformed.
-_PLATFORM_CHANNELS = {
-    "telegram": "polbot.channels.telegram.webhook",
-    "teams": "polbot.channels.teams.endpoint",
-}
 
 
 def create_app(settings: Settings) -> web.Application:
@@ -94,20 +84,7 @@ def serve_parts(settings: Settings, parts: Assembly) -> web.Application:
     app.router.add_get("/readyz", readiness.probe)
     app.router.add_get("/metrics", _metrics)
 
-    if settings.channels.web.enabled:
-        from polbot.channels import web as web_channel
-
-        web_channel.mount(app, parts.handler("web"))
-    for channel, module in _PLATFORM_CHANNELS.items():
-        channel_settings = getattr(settings.channels, channel)
-        if channel_settings.enabled:
-            mount = importlib.import_module(module).mount
-            try:
-                mount(app, parts.handler(channel), channel_settings)
-            except SetupError as exc:
-                where = f"channels.{channel}"
-                message = str(exc) if str(exc).startswith(where) else f"{where}: {exc}"
-                raise ChannelSetupError(message) from exc
+    register(app, settings.channels, parts.handler)
     return app
 
 

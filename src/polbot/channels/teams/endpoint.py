@@ -23,7 +23,7 @@ import logging
 import os
 import warnings
 from collections.abc import Mapping
-from typing import Any, Protocol
+from typing import Any
 
 from aiohttp import web
 from microsoft_agents.activity import ActivityTypes
@@ -41,6 +41,7 @@ from microsoft_agents.hosting.core import (
     TurnState,
 )
 
+from polbot.channels import ChannelHandler
 from polbot.channels.teams import privacy, signing_keys
 from polbot.channels.teams.cards import render_all
 from polbot.channels.teams.inbound import (
@@ -52,9 +53,8 @@ from polbot.channels.teams.inbound import (
     wants_welcome,
 )
 from polbot.channels.teams.outbound import EscapingClientFactory, check_reply_address
-from polbot.channels.teams.settings import DEFAULT_PATH
+from polbot.channels.teams.settings import TeamsSettings
 from polbot.dialogue.events import Command, Event, TextMessage
-from polbot.dialogue.replies import Reply
 from polbot.errors import BadActivityError, BadBodyError, TeamsSetupError
 from polbot.runtime.body import read_json
 from polbot.vocabulary import TEAMS_ANONYMOUS_ENV, TEAMS_SDK_ENV_PREFIX
@@ -70,26 +70,8 @@ _SDK_CONFIG_KEY = "agent_configuration"
 _CLAIMS_KEY = "claims_identity"
 
 
-class Handler(Protocol):
-    """What the endpoint needs of the conversation: the server passes the assistant, observed."""
-
-    def handle(self, event: Event) -> tuple[Reply, ...]: ...
-
-
-def _setting(settings: Any, name: str, default: Any = None) -> Any:
-    value = settings.get(name) if isinstance(settings, Mapping) else getattr(settings, name, None)
-    return default if value is None else value
-
-
-def _secret(value: Any) -> str | None:
-    # The server's settings hold secrets as pydantic SecretStr, which hides them from repr.
-    if value is None:
-        return None
-    return value.get_secret_value() if hasattr(value, "get_secret_value") else str(value)
-
-
 def auth_configuration(
-    settings: Any, environ: Mapping[str, str] = os.environ
+    settings: TeamsSettings, environ: Mapping[str, str] = os.environ
 ) -> AgentAuthConfiguration:
     """The SDK's auth configuration from ``channels.teams`` and the environment.
 
@@ -102,15 +84,15 @@ def auth_configuration(
         for key, value in environ.items()
         if key.startswith(ENV_PREFIX) and value
     }
-    for key, name in (
-        ("CLIENTID", "app_id"),
-        ("TENANTID", "tenant_id"),
-        ("CLIENTSECRET", "client_secret"),
+    secret = settings.client_secret.get_secret_value() if settings.client_secret else None
+    for key, value in (
+        ("CLIENTID", settings.app_id),
+        ("TENANTID", settings.tenant_id),
+        ("CLIENTSECRET", secret),
     ):
-        value = _secret(_setting(settings, name))
         if value:
             sdk[key] = value
-    anonymous = bool(_setting(settings, "anonymous")) or environ.get(ANONYMOUS_ENV, "") == "1"
+    anonymous = settings.anonymous or environ.get(ANONYMOUS_ENV, "") == "1"
     if not sdk.get("CLIENTID") and not anonymous:
         raise TeamsSetupError(
             f"channels.teams: no app id: set channels.teams.app_id or {ENV_PREFIX}CLIENTID "
@@ -132,7 +114,7 @@ def auth_configuration(
 class TeamsBot:
     """The turn logic: one activity in, the dialogue's replies out as Teams messages."""
 
-    def __init__(self, handler: Handler) -> None:
+    def __init__(self, handler: ChannelHandler) -> None:
         self._handler = handler
 
     def event_for(self, context: TurnContext) -> Event | None:
@@ -176,7 +158,7 @@ class NoStorage(Storage):
 
 
 def build_agent(
-    handler: Handler, auth: AgentAuthConfiguration
+    handler: ChannelHandler, auth: AgentAuthConfiguration
 ) -> tuple[AgentApplication[TurnState], CloudAdapter]:
     """The SDK's application and adapter, routing every activity to :class:`TeamsBot`."""
     connections = MsalConnectionManager(connections_configurations={"SERVICE_CONNECTION": auth})
@@ -194,36 +176,37 @@ def build_agent(
     return agent, adapter
 
 
-def mount(app: web.Application, handler: Handler, settings: Any) -> None:
+def mount(app: web.Application, handler: ChannelHandler, settings: TeamsSettings) -> None:
     """Serve Teams at ``POST {settings.path}`` (default ``/api/messages``) on ``app``.
 
+    Every request refused (a body or token that will not do) goes through
+    ``handler.reject()``: one warning line and the ``polbot_invalid_input_total`` counter.
     Raises :class:`TeamsSetupError` when neither an app id nor anonymous mode is configured,
     or both are.
     """
     auth = auth_configuration(settings)
     signing_keys.install(
-        timeout=_setting(settings, "signing_key_timeout", signing_keys.DEFAULT_TIMEOUT),
-        retry_after=_setting(settings, "signing_key_retry_after", signing_keys.DEFAULT_RETRY_AFTER),
+        timeout=settings.signing_key_timeout, retry_after=settings.signing_key_retry_after
     )
     privacy.install()
     quiet_sdk_validation_log()
     agent, adapter = build_agent(handler, auth)
-    path = _setting(settings, "path") or DEFAULT_PATH
+    path = settings.path
 
     async def receive(request: web.Request) -> web.StreamResponse:
         if (request.content_length or 0) > MAX_BODY_BYTES:
-            log.warning("teams: rejected request: body larger than %d bytes", MAX_BODY_BYTES)
+            handler.reject(f"teams: body larger than {MAX_BODY_BYTES} bytes")
             return web.json_response({"error": "body too large"}, status=413)
         try:
             body = parse_activity(await read_json(request))
             if body["type"] in KNOWN_TYPES:  # the others reach no SDK and get no reply
                 check_reply_address(body, loopback_only=auth.ANONYMOUS_ALLOWED)
         except BadBodyError as exc:
-            log.warning("teams: rejected request: %s", exc.reason)
+            handler.reject(f"teams: {exc.reason}")
             error = "body too large" if exc.status == 413 else "invalid activity"
             return web.json_response({"error": error}, status=exc.status)
         except BadActivityError as exc:
-            log.warning("teams: rejected request: %s", exc.reason)
+            handler.reject(f"teams: {exc.reason}")
             return web.json_response({"error": "invalid activity"}, status=400)
         privacy.remember(privacy.sensitive_values(body))
         if body["type"] not in KNOWN_TYPES:
@@ -248,10 +231,12 @@ def mount(app: web.Application, handler: Handler, settings: Any) -> None:
                 raise
             # The SDK answers the errors it expects (PyJWT's, ValueError) with a 401 and lets
             # any other escape as a 500 with a traceback: a token is the client's input.
-            log.warning("teams: rejected request: token check failed (%s)", type(exc).__name__)
+            handler.reject(f"teams: token check failed ({type(exc).__name__})")
             return web.json_response({"error": "invalid token"}, status=401)
-        if response.status == 401 and "Authorization" not in request.headers:
-            log.warning("teams: rejected request without Authorization header")
+        if response.status == 401 and "Authorization" in request.headers:
+            handler.reject("teams: token refused", logged=True)  # the SDK has logged it
+        elif response.status == 401:
+            handler.reject("teams: no Authorization header")
         return response
 
     with warnings.catch_warnings():

@@ -25,6 +25,8 @@ class TeamsSettings(Section):
     @model_validator(mode="after")
     def _switched_on_by_credentials(self) -> TeamsSettings:
         # The brief: Teams is also on when an app id is set or anonymous mode is asked for.
+        # Set on the instance being validated (frozen after this): a copy returned from here
+        # is not what TeamsSettings(...) gives its caller.
         if not self.enabled and (self.app_id or self.anonymous):
-            return self.model_copy(update={"enabled": True})
+            object.__setattr__(self, "enabled", True)
         return self

@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from contextvars import ContextVar
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Any
 
 import httpx
 from aiolimiter import AsyncLimiter
@@ -59,6 +59,7 @@ from telegram.ext import (
 )
 from telegram.request import BaseRequest
 
+from polbot.channels import ChannelHandler
 from polbot.channels.telegram.render import render
 from polbot.channels.telegram.settings import DEFAULT_API_BASE_URL
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
@@ -83,17 +84,6 @@ CONCURRENT_UPDATES = 16
 # <digits>:<35 or so characters of A-Z a-z 0-9 _ ->, as BotFather hands them out.
 _TOKEN = re.compile(r"^[0-9]{3,20}:[A-Za-z0-9_-]{30,60}$")
 _BASE_URL = re.compile(r"^https?://\S+$")
-
-
-class ChannelHandler(Protocol):
-    """What the bot needs from its host (the server's ``observe`` wrapper provides it): the
-    assistant, the channel's own texts, and a way to count and log refused input."""
-
-    def handle(self, event: Event) -> tuple[Reply, ...]: ...
-
-    def message(self, key: str, **fields: str) -> str: ...
-
-    def reject(self, reason: str) -> None: ...
 
 
 _ApiResult = bool | dict[str, Any] | list[dict[str, Any]]

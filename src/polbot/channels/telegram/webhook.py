@@ -27,9 +27,9 @@ from aiohttp import web
 from telegram import Update
 from telegram.ext import Application
 
+from polbot.channels import ChannelHandler
 from polbot.channels.telegram.bot import (
     ALLOWED_UPDATES,
-    ChannelHandler,
     build_application,
     deliver,
     start_bot,

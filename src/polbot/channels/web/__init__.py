@@ -6,14 +6,19 @@ from pathlib import Path
 
 from aiohttp import web
 
-from polbot.channels.web.api import ChatHandler, chat_route
+from polbot.channels import ChannelHandler
+from polbot.channels.web.api import chat_route
 from polbot.channels.web.page import STATIC_DIR, render_page
+from polbot.channels.web.settings import WebSettings
 
 __all__ = ["mount"]
 
 
-def mount(app: web.Application, handler: ChatHandler) -> None:
-    """Add the page, its static files and the chat API to ``app``."""
+def mount(app: web.Application, handler: ChannelHandler, settings: WebSettings) -> None:
+    """Add the page, its static files and the chat API to ``app``.
+
+    ``settings`` (``channels.web``) has nothing the routes need besides ``enabled``.
+    """
     page = render_page(handler.message)
 
     async def index(_request: web.Request) -> web.Response:

@@ -11,25 +11,17 @@ whose message is a Dutch text from the knowledge base, and one warning line in t
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiohttp import web
 
+from polbot.channels import ChannelHandler
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.render import plain
 from polbot.dialogue.replies import Block, BulletList, Reply, Span
 from polbot.errors import BadBodyError, BadRequestError
 from polbot.runtime.body import read_json
-
-
-class ChatHandler(Protocol):
-    """The observed assistant of the web channel (``polbot.runtime.observe``)."""
-
-    def handle(self, event: Event) -> tuple[Reply, ...]: ...
-
-    def reject(self, reason: str) -> None: ...
-
-    def message(self, key: str, **fields: str) -> str: ...
 
 
 class _BadRequestError(BadRequestError):
@@ -40,7 +32,7 @@ class _BadRequestError(BadRequestError):
         self.code = code
 
 
-def chat_route(handler: ChatHandler):
+def chat_route(handler: ChannelHandler) -> Callable[[web.Request], Awaitable[web.Response]]:
     """The aiohttp handler of ``POST /api/chat`` for ``handler``."""
 
     async def chat(request: web.Request) -> web.Response:
