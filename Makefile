@@ -21,9 +21,12 @@ $(VENV)/.installed-dev: $(BIN)/python pyproject.toml
 run: $(VENV)/.installed
 	$(BIN)/polbot chat
 
+# ruff; the layers as a contract (pyproject.toml, [tool.importlinter]); the type checker.
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 # The browser tests drive Debian's chromium; install it when missing and we may (root).
 # Without it they skip with a message; everything else still runs.

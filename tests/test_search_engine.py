@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -177,7 +178,7 @@ def _with_questions(kb, page_id: str, questions) -> object:
         page.model_copy(update={"questions": tuple(questions)}) if page.id == page_id else page
         for page in kb.pages
     )
-    return kb.with_pages(pages)
+    return replace(kb, pages=pages)
 
 
 def test_an_example_question_is_the_content_owners_lever(kb) -> None:
@@ -212,7 +213,7 @@ def test_an_example_two_pages_share_belongs_to_neither(kb) -> None:
         else page
         for page in shared.pages
     )
-    result = Engine(kb.with_pages(pages)).search(question)
+    result = Engine(replace(kb, pages=pages)).search(question)
     assert result.score < 1.0
 
 

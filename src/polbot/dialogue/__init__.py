@@ -7,7 +7,15 @@
 from polbot.dialogue.assistant import Assistant, SearchEngine
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.render import plain, plain_blocks
-from polbot.dialogue.replies import Block, BulletList, Button, Paragraph, Reply, Span
+from polbot.dialogue.replies import (
+    Block,
+    BulletList,
+    Button,
+    Paragraph,
+    Reply,
+    ReplyKind,
+    Span,
+)
 
 __all__ = [
     "Assistant",
@@ -19,6 +27,7 @@ __all__ = [
     "Event",
     "Paragraph",
     "Reply",
+    "ReplyKind",
     "SearchEngine",
     "Span",
     "TextMessage",

@@ -16,7 +16,15 @@ from typing import Protocol, TypeVar
 from polbot.dialogue import markup, payloads
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.render import plain_blocks
-from polbot.dialogue.replies import Block, BulletList, Button, Paragraph, Reply, Span
+from polbot.dialogue.replies import (
+    Block,
+    BulletList,
+    Button,
+    Paragraph,
+    Reply,
+    ReplyKind,
+    Span,
+)
 from polbot.knowledge.model import HOME, KnowledgeBase, Page, Table, Theme, Tool
 from polbot.search.result import SearchResult
 
@@ -119,7 +127,7 @@ class Assistant:
 
     # --- replies ----------------------------------------------------------------------
 
-    def _home(self, lead: tuple[Block, ...], kind: str = "menu") -> Reply:
+    def _home(self, lead: tuple[Block, ...], kind: ReplyKind = "menu") -> Reply:
         buttons = []
         for entry in self._kb.home.menu:
             if entry.theme is not None:
@@ -143,7 +151,8 @@ class Assistant:
 
     def _page(self, page: Page, parts: Sequence[tuple[Block, ...]], part: int) -> Reply:
         if part < len(parts):
-            onward = (Button(self._kb.message("button-more"), payloads.page(page.id, part + 1)),)
+            more = Button(self._kb.message("button-more"), payloads.page(page.id, part + 1))
+            onward: tuple[Button, ...] = (more,)
         else:
             onward = self._related_buttons(page)
         buttons = (*onward, *self._theme_button(page), self._home_button())
@@ -154,13 +163,13 @@ class Assistant:
         likely) those pages follow under "Bedoelde u misschien:" instead of the page's own
         way onward."""
         more = Button(self._kb.message("button-more"), payloads.page(page.id))
-        blocks = (_heading(page.title), *_prose(page.summary))
+        blocks: tuple[Block, ...] = (_heading(page.title), *_prose(page.summary))
         if alternatives:
             blocks += self._message("alternatives")
             buttons = (more, *alternatives)
         else:
             buttons = (more, *self._theme_button(page), *self._related_buttons(page))
-        kind = "alternatives" if alternatives else "answer"
+        kind: ReplyKind = "alternatives" if alternatives else "answer"
         return Reply(blocks, (*buttons, self._home_button()), kind=kind, page_id=page.id)
 
     def _alternatives(self, result: SearchResult) -> tuple[Button, ...]:

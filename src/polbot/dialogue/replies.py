@@ -7,6 +7,7 @@ the web chat, numbered options in the terminal). Nothing here knows a channel.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,21 @@ class Button:
     payload: str
 
 
+ReplyKind = Literal[
+    "menu",
+    "theme",
+    "page",
+    "answer",
+    "alternatives",
+    "fallback",
+    "smalltalk",
+    "help",
+    "invalid",
+    "error",
+]
+"""What a reply is, for metrics and logs (see :class:`Reply`)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """One message to the user.
@@ -47,11 +63,12 @@ class Reply:
     ``page``, ``answer`` (a page's summary for a question), ``alternatives`` (that, with "Bedoelde u
     misschien:" and the other likely pages),
     ``fallback`` (the handbook has no answer), ``smalltalk``, ``help`` (help, about, and
-    answers to empty or overlong messages) or ``invalid`` (a payload that opens nothing);
+    answers to empty or overlong messages), ``invalid`` (a payload that opens nothing) or
+    ``error`` (the apology when something broke on polbot's side);
     ``page_id`` the page it shows, if any.
     """
 
     blocks: tuple[Block, ...]
     buttons: tuple[Button, ...] = ()
-    kind: str = "menu"
+    kind: ReplyKind = "menu"
     page_id: str | None = field(default=None)

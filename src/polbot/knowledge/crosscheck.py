@@ -164,7 +164,7 @@ def _unknown_references(
             ]
         if kf.home:
             for k, entry in enumerate(kf.home.menu):
-                kind, target = ("theme", entry.theme) if entry.theme else ("page", entry.page)
+                kind, target = ("theme", entry.theme) if entry.theme else ("page", entry.page or "")
                 refs.append((Place(src, ("home", "menu", k, kind)), kind, target))
     problems = []
     for place, kind, target in refs:

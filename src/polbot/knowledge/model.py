@@ -11,6 +11,7 @@ can change the knowledge base after it was loaded.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Annotated
 
@@ -157,78 +158,46 @@ class KnowledgeFile(_Frozen):
     """Texts of the conversation (menus, fallback, help), by key."""
 
 
+@dataclass(frozen=True, eq=False)
 class KnowledgeBase:
     """The whole validated knowledge base; read-only.
 
     Built by :func:`polbot.knowledge.load_knowledge`, which guarantees that every reference
-    resolves: every page is in exactly one menu, every theme has pages, and so on.
+    resolves: every page is in exactly one menu, every theme has pages, and so on. A variant
+    (to measure what a change of content does, such as an example question left out) is
+    ``dataclasses.replace(kb, pages=...)``. Compared and hashed by identity, as before: its
+    mappings are not hashable.
     """
 
-    __slots__ = (
-        "_pages",
-        "_themes",
-        "abbreviations",
-        "home",
-        "messages",
-        "smalltalk",
-        "synonyms",
-    )
+    home: Home
+    themes: tuple[Theme, ...]
+    """The themes in the order of the home menu."""
+    pages: tuple[Page, ...]
+    """All pages: home pages first, then each theme's pages in the handbook's order."""
+    synonyms: tuple[tuple[str, ...], ...]
+    abbreviations: Mapping[str, str]
+    smalltalk: tuple[SmalltalkIntent, ...]
+    messages: Mapping[str, str]
+    _pages_by_id: Mapping[str, Page] = field(init=False, repr=False)
+    _themes_by_id: Mapping[str, Theme] = field(init=False, repr=False)
 
-    def __init__(
-        self,
-        *,
-        home: Home,
-        themes: tuple[Theme, ...],
-        pages: tuple[Page, ...],
-        synonyms: tuple[tuple[str, ...], ...],
-        abbreviations: Mapping[str, str],
-        smalltalk: tuple[SmalltalkIntent, ...],
-        messages: Mapping[str, str],
-    ) -> None:
-        # object.__setattr__: __setattr__ below forbids assignment once the object exists.
+    def __post_init__(self) -> None:
+        # A frozen dataclass sets its own fields only this way; from here on it cannot.
         set_ = object.__setattr__
-        set_(self, "home", home)
-        set_(self, "_themes", MappingProxyType({theme.id: theme for theme in themes}))
-        set_(self, "_pages", MappingProxyType({page.id: page for page in pages}))
-        set_(self, "synonyms", synonyms)
-        set_(self, "abbreviations", MappingProxyType(dict(abbreviations)))
-        set_(self, "smalltalk", smalltalk)
-        set_(self, "messages", MappingProxyType(dict(messages)))
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"the knowledge base is read-only; cannot set {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"the knowledge base is read-only; cannot delete {name!r}")
-
-    @property
-    def pages(self) -> tuple[Page, ...]:
-        """All pages: home pages first, then each theme's pages in the handbook's order."""
-        return tuple(self._pages.values())
-
-    def with_pages(self, pages: tuple[Page, ...]) -> KnowledgeBase:
-        """The same knowledge base with other versions of its pages (to measure what a
-        change of content does, such as an example question left out)."""
-        return KnowledgeBase(
-            home=self.home,
-            themes=self.themes,
-            pages=pages,
-            synonyms=self.synonyms,
-            abbreviations=self.abbreviations,
-            smalltalk=self.smalltalk,
-            messages=self.messages,
-        )
-
-    @property
-    def themes(self) -> tuple[Theme, ...]:
-        """The themes in the order of the home menu."""
-        return tuple(self._themes.values())
+        pages = {page.id: page for page in self.pages}
+        themes = {theme.id: theme for theme in self.themes}
+        set_(self, "_pages_by_id", MappingProxyType(pages))
+        set_(self, "_themes_by_id", MappingProxyType(themes))
+        set_(self, "pages", tuple(pages.values()))
+        set_(self, "themes", tuple(themes.values()))
+        set_(self, "abbreviations", MappingProxyType(dict(self.abbreviations)))
+        set_(self, "messages", MappingProxyType(dict(self.messages)))
 
     def page(self, page_id: str) -> Page | None:
-        return self._pages.get(page_id)
+        return self._pages_by_id.get(page_id)
 
     def theme(self, theme_id: str) -> Theme | None:
-        return self._themes.get(theme_id)
+        return self._themes_by_id.get(theme_id)
 
     def message(self, key: str, **fields: str) -> str:
         """The conversation text ``key`` with ``{name}`` fields filled in (``{{`` is a brace).

@@ -10,18 +10,22 @@ pages over the same analysed tokens, so the comparison is about the index, not t
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 import tracemalloc
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from typing import Any, TypeVar
 
 from polbot.errors import BaselineMissingError
 from polbot.knowledge.model import KnowledgeBase, Page, Theme
 from polbot.search.analyzer import words
 from polbot.search.engine import Engine, page_texts
 from polbot.search.lexicon import dutch
+
+_Built = TypeVar("_Built")
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,7 @@ def run_bench(kb: KnowledgeBase, *, pages: int, questions: int, seed: int) -> li
     rows: list[BenchRow] = []
     for label, base in (("real", kb), (f"generated-{pages}", generated_kb(kb, pages, rng))):
         asked = sample_questions(base, questions, rng)
-        engine, build_s, peak = _measure_build(lambda base=base: Engine(base))
+        engine, build_s, peak = _measure_build(functools.partial(Engine, base))
         rows.append(_row(label, "polbot", base, asked, build_s, peak, engine.search))
 
         corpus = [
@@ -62,7 +66,7 @@ def run_bench(kb: KnowledgeBase, *, pages: int, questions: int, seed: int) -> li
             for p in base.pages
         ]
         tokenised = [[t.text for t in engine.analyzer.question(q)] for q in asked]
-        baseline, build_s, peak = _measure_build(lambda corpus=corpus: BM25Okapi(corpus))
+        baseline, build_s, peak = _measure_build(functools.partial(BM25Okapi, corpus))
 
         def rank(tokens: list[str], baseline=baseline) -> object:
             return baseline.get_scores(tokens).argsort()[-3:]  # numpy, as rank_bm25 does
@@ -71,7 +75,7 @@ def run_bench(kb: KnowledgeBase, *, pages: int, questions: int, seed: int) -> li
     return rows
 
 
-def _measure_build(build: Callable[[], object]) -> tuple[object, float, float]:
+def _measure_build(build: Callable[[], _Built]) -> tuple[_Built, float, float]:
     """Build twice: once timed, once under tracemalloc for the peak memory."""
     start = time.perf_counter()
     built = build()
@@ -87,10 +91,10 @@ def _row(
     label: str,
     system: str,
     kb: KnowledgeBase,
-    asked: Sequence[object],
+    asked: Sequence[Any],
     build_s: float,
     peak: float,
-    answer: Callable[[object], object],
+    answer: Callable[[Any], object],
 ) -> BenchRow:
     timings = []
     for question in asked:

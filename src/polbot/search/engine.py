@@ -219,7 +219,7 @@ class Engine:
             )
             candidates = tuple(sorted(scored, key=lambda c: -c.score))[:MAX_CANDIDATES]
             exact = reading.exact is not None
-            if exact:
+            if reading.exact is not None:
                 candidates = _first(candidates, reading.exact)
             top = candidates[0].score if candidates else 0.0
             if (exact, top) > (best[2], best[0]):
@@ -281,7 +281,10 @@ class Engine:
         IDF mass and how well the handbook knows it."""
         tuning = self.tuning
         index = self.index
-        positions, masses, scored, key = [], [], [], []
+        positions: list[tuple[tuple[str, float], ...]] = []
+        scored: list[tuple[tuple[str, float], ...]] = []
+        masses: list[float] = []
+        key: list[str] = []
         known = informative = content = topical = 0.0
         asked_known = asked_informative = unknown = 0.0
         words = 0

@@ -14,7 +14,7 @@ there (the reliability table by score decile, and its expected calibration error
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import yaml
@@ -210,7 +210,7 @@ def without_questions(kb: KnowledgeBase, number: int) -> KnowledgeBase:
         )
         for page in kb.pages
     )
-    return kb.with_pages(pages)
+    return replace(kb, pages=pages)
 
 
 def leave_one_out(

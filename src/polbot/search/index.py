@@ -181,7 +181,9 @@ class Index:
                 gathered[doc] = gathered.get(doc, 0.0) + value
         if self.size <= IMPACT_DEPTH:
             # Every posting was gathered: the sums are the exact scores.
-            return {doc: gathered[doc] for doc in heapq.nlargest(k, gathered, key=gathered.get)}
+            return {
+                doc: gathered[doc] for doc in heapq.nlargest(k, gathered, key=gathered.__getitem__)
+            }
         shortlist = heapq.nlargest(RESCORE_DEPTH * k, gathered, key=gathered.__getitem__)
         exact = {doc: self.score(positions, caps, doc) for doc in shortlist}
         return {doc: exact[doc] for doc in heapq.nlargest(k, exact, key=exact.__getitem__)}

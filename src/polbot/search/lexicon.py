@@ -123,7 +123,9 @@ def common_word_corrector() -> SpellingCorrector:
     """Corrects a typo to a common Dutch word (Zipf :data:`TYPO_MIN_ZIPF` and up) with the
     same first letter."""
     frequencies = word_frequencies()
-    common = sorted((w for w, z in frequencies.items() if z >= TYPO_MIN_ZIPF), key=frequencies.get)
+    common = sorted(
+        (w for w, z in frequencies.items() if z >= TYPO_MIN_ZIPF), key=frequencies.__getitem__
+    )
     return SpellingCorrector(reversed(common), same_start=True)
 
 
@@ -258,7 +260,7 @@ class SpellingCorrector:
         if not limit or not word.replace("-", "").isalpha():
             return None  # a hyphenated word may be misspelt ("e-learing"), a number not
         start = word[:1] if self._same_start else ""
-        best: tuple[int, str] | None = None
+        best: tuple[str, int] | None = None
         for length in range(len(word) - limit, len(word) + limit + 1):
             choices = self._by_length.get((start, length))
             if not choices:

@@ -209,7 +209,7 @@ class MessageReader:
         pieces = self._without_signature(pieces, intents)
         # A message of one plain sentence was matched as a whole above.
         unchanged = whole and len(pieces) == 1 and " ".join(pieces[0].words) == text.strip()
-        said = []
+        said: list[_Piece] = []
         for piece in pieces:
             spoken = None if unchanged else self._smalltalk_of(piece)
             if spoken is not None:

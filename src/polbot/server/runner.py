@@ -270,8 +270,13 @@ class Listener:
 
     async def _client_waiting(self) -> None:
         loop = asyncio.get_running_loop()
-        readable = loop.create_future()
-        loop.add_reader(self._sock, lambda: readable.done() or readable.set_result(None))
+        readable: asyncio.Future[None] = loop.create_future()
+
+        def ready() -> None:
+            if not readable.done():
+                readable.set_result(None)
+
+        loop.add_reader(self._sock, ready)
         try:
             await readable
         finally:
@@ -369,8 +374,8 @@ async def _serve_until_signalled(app: web.Application, settings: Settings) -> No
         if not stop.done():
             stop.set_result(signum)
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop_on, signum)
+    for stopping in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(stopping, stop_on, stopping)
     # SIGHUP will reload the knowledge base; until then a terminal closing, or an operator
     # used to "reload", must not end the process.
     loop.add_signal_handler(

@@ -79,7 +79,7 @@ def auth_configuration(
     fills from the configuration file and the environment) win; the SDK's own environment
     names fill in the rest, so its other connection settings work as documented.
     """
-    sdk = {
+    sdk: dict[str, Any] = {
         key.removeprefix(ENV_PREFIX): value
         for key, value in environ.items()
         if key.startswith(ENV_PREFIX) and value
@@ -213,10 +213,12 @@ def mount(app: web.Application, handler: ChannelHandler, settings: TeamsSettings
             log.warning("teams: ignored activity of unknown type")
             return web.Response(status=202)
         try:
-            return await start_agent_process(request, agent, adapter)
+            response = await start_agent_process(request, agent, adapter)
         except Exception as exc:  # a failing connector or token service, not bad input
             log.error("teams: activity failed: %s", privacy.scrub(f"{type(exc).__name__}: {exc}"))
             return web.json_response({"error": "internal error"}, status=500)
+        # The SDK's adapter is typed to return no response at all: accepted, nothing to say.
+        return response if response is not None else web.Response(status=202)
 
     authorized = jwt_authorization_decorator(receive)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 from microsoft_agents.hosting.core import RestChannelServiceClientFactory
@@ -122,5 +122,5 @@ class EscapingClientFactory(RestChannelServiceClientFactory):
     async def create_connector_client(self, *args: Any, **kwargs: Any) -> Any:
         client = await super().create_connector_client(*args, **kwargs)
         if isinstance(client, ConnectorClient):
-            client._conversations = _EscapedConversations(client.conversations)
+            client._conversations = cast(Any, _EscapedConversations(client.conversations))
         return client

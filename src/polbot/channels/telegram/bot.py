@@ -197,7 +197,9 @@ async def poll(
     try:
         await start_bot(application, handler)
         await updater.start_polling(
-            timeout=poll_timeout, allowed_updates=ALLOWED_UPDATES, error_callback=polling_error
+            timeout=timedelta(seconds=poll_timeout),
+            allowed_updates=ALLOWED_UPDATES,
+            error_callback=polling_error,
         )
         await application.start()
         await stop.wait()
@@ -386,7 +388,12 @@ class ChatOrderedProcessor(SimpleUpdateProcessor):
         super().__init__(max_concurrent_updates)
         self._chats: dict[int, tuple[asyncio.Lock, int]] = {}
 
-    async def process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+    # PTB marks process_update final (subclasses are to override do_process_update, which
+    # runs inside the concurrency slot); the chat's lock must be taken before the slot, so
+    # that a chat waiting for its turn holds none.
+    async def process_update(  # type: ignore[misc]
+        self, update: object, coroutine: Awaitable[Any]
+    ) -> None:
         chat = update.effective_chat if isinstance(update, Update) else None
         if chat is None:
             await super().process_update(update, coroutine)
@@ -418,16 +425,23 @@ class _Conversation:
         application.add_handler(CallbackQueryHandler(self.on_button))
         application.add_error_handler(self.on_error)
 
+    # The handlers' filters admit only updates with a message (or a callback query): the
+    # early returns are for the type checker, which cannot know that.
+
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
+        if message is None:
+            return
         name = _command_for(message, context.bot.username)
         if name is not None:
             await self._reply(message, context, Command(name))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
+        if message is None:
+            return
         if message.chat.type == Chat.PRIVATE:
-            await self._reply(message, context, TextMessage(message.text))
+            await self._reply(message, context, TextMessage(message.text or ""))
             return
         question = _addressed_text(message, context.bot)
         if question is not None:
@@ -435,7 +449,7 @@ class _Conversation:
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = update.effective_message
-        if message.chat.type != Chat.PRIVATE:
+        if message is None or message.chat.type != Chat.PRIVATE:
             return  # a photo in a group is not addressed to the bot
         reply = Reply(
             (Paragraph((Span(self._handler.message("telegram-text-only")),)),),
@@ -446,6 +460,8 @@ class _Conversation:
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
+        if query is None:
+            return
         await _acknowledge(query)
         outgoing = _outgoing(self._handler.handle(ButtonPress(query.data or "")))
         message = query.message
@@ -552,7 +568,7 @@ def _addressed_text(message: Message, bot: Bot) -> str | None:
     ]
     if not ours:
         return None
-    text = message.text
+    text = message.text or ""
     for entity in ours:
         text = text.replace(mentions[entity], " ")
     return " ".join(text.split())
