@@ -240,9 +240,9 @@ class Analyzer:
         handbook = self._corrector.nearest(word)
         if handbook is not None and handbook[1] <= 1:
             return handbook[0]  # no common word is nearer: this one is not listed
-        common = common_word_corrector().nearest(word)
-        if common is not None and (handbook is None or common[1] < handbook[1]):
-            return common[0]
+        everyday = common_word_corrector().nearest(word)
+        if everyday is not None and (handbook is None or everyday[1] < handbook[1]):
+            return everyday[0]
         return None if handbook is None else handbook[0]
 
     def _part_weight(self, word: str) -> float:
