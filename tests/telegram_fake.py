@@ -80,6 +80,7 @@ class FakeBotApi:
         self._delays: dict[str, float] = {}
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._closing = asyncio.Event()
+        self._polls_ended = False
         self._runner: web.AppRunner | None = None
 
     async def __aenter__(self) -> FakeBotApi:
@@ -108,6 +109,12 @@ class FakeBotApi:
         self._updates.append(update)
         asyncio.get_running_loop().create_task(self._notify())
         return update
+
+    def end_polls(self) -> None:
+        """Answer the pending ``getUpdates`` and every later one at once, as Telegram does when
+        a poll's timeout passes: a test of stopping need not wait a long poll out."""
+        self._polls_ended = True
+        asyncio.get_running_loop().create_task(self._notify())
 
     def fail_next(self, method: str, status: int, retry_after: int | None = None) -> None:
         """The next call of ``method`` fails with ``status`` (and ``retry_after``, for 429)."""
@@ -244,7 +251,7 @@ class FakeBotApi:
         self._updates = [u for u in self._updates if u["update_id"] >= offset]
         deadline = time.monotonic() + float(params.get("timeout") or 0)
         async with self._arrived:
-            while not self._updates and not self._closing.is_set():
+            while not self._updates and not self._closing.is_set() and not self._polls_ended:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break

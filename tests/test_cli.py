@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from polbot.commands import COMMANDS, main
+from polbot.commands import COMMANDS, main, parser
 from polbot.knowledge import KnowledgeError, load_knowledge
+
+README = (Path(__file__).parents[1] / "README.md").read_text("utf-8")
 
 
 def test_no_command_prints_usage_and_fails(capsys: pytest.CaptureFixture[str]) -> None:
@@ -15,6 +18,18 @@ def test_no_command_prints_usage_and_fails(capsys: pytest.CaptureFixture[str]) -
     out = capsys.readouterr().out
     for name in COMMANDS:
         assert name in out
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_and_option_has_help_text_and_the_readme_names_the_command(
+    name: str,
+) -> None:
+    # As sqlite-utils checks its own: a command nobody can learn about is not finished.
+    command = parser(name)
+    assert COMMANDS[name].help and command.description == COMMANDS[name].help
+    undocumented = [action.dest for action in command._actions if not action.help]
+    assert undocumented == [], f"polbot {name}: options without help"
+    assert re.search(rf"`polbot {re.escape(name)}(\s[^`]*)?`", README), f"README: polbot {name}"
 
 
 def test_unknown_command_is_an_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -24,6 +24,7 @@ from polbot.dialogue import (
     plain,
 )
 from polbot.dialogue.assistant import MAX_QUESTION_CHARS, PART_LIMIT
+from polbot.vocabulary import COMMANDS
 
 KB = tiny_kb()
 RESULTS = {
@@ -201,6 +202,15 @@ def test_about_names_the_handbook(assistant: Assistant, event: object) -> None:
     reply = one(assistant, event)
     assert KB.home.title in plain(reply)
     assert payloads_of(reply) == ["home", "a:help"]
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_of_the_vocabulary_has_its_own_answer(
+    assistant: Assistant, command: str
+) -> None:
+    # The platforms' menus offer these (polbot.vocabulary); none may be "unknown".
+    reply = one(assistant, Command(command))
+    assert not plain(reply).startswith(KB.message("unknown-command"))
 
 
 def test_an_unknown_command_says_so_and_helps(assistant: Assistant) -> None:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import doctest
-
 import pytest
 
-from polbot.search import analysis, analyzer, decision, lexicon, message, smalltalk
 from polbot.search.analysis import (
     Stemmer,
     Token,
@@ -29,12 +26,6 @@ STOPWORDS = dutch().stopwords
 
 def texts(tokens) -> list[str]:
     return [t.text for t in tokens]
-
-
-@pytest.mark.parametrize("module", [analysis, analyzer, decision, lexicon, message, smalltalk])
-def test_docstring_examples_hold(module) -> None:
-    failures, _ = doctest.testmod(module)
-    assert failures == 0
 
 
 @pytest.mark.parametrize(

@@ -1,9 +1,12 @@
-"""A soak test: a real ``polbot serve`` under a mixed load on all three endpoints for 60 s,
-with 100 slow clients holding connections open the whole time.
+"""A soak test: a real ``polbot serve`` under a mixed load on all three endpoints, with 100
+slow clients holding connections open the whole time.
 
 Issue 12: normal requests keep a p99 under 100 ms, no ERROR line is written, and the
 resident memory grows by less than 10 MB after a warm-up. The figures are printed
 (``pytest -s -k soak``); the assertions hold only those bounds.
+
+``make test`` runs it for 15 s (5 s of warm-up), which every bound can already fail in;
+``make soak`` runs the full 60 s of issue 12 (``POLBOT_SOAK_SECONDS`` sets any length).
 """
 
 from __future__ import annotations
@@ -26,8 +29,8 @@ from telegram_fake import FakeBotApi
 
 pytestmark = pytest.mark.slow
 
-DURATION = float(os.environ.get("POLBOT_SOAK_SECONDS", "60"))
-WARM_UP = 10.0
+DURATION = float(os.environ.get("POLBOT_SOAK_SECONDS", "15"))
+WARM_UP = min(10.0, DURATION / 3)
 SLOW_CLIENTS = 100
 SECRET = "soak-webhook-secret"
 

@@ -3,8 +3,11 @@ version with the bot id, the three scopes and the command menu, and the two icon
 
 from __future__ import annotations
 
+import datetime
+import io
 import json
 import struct
+import time
 import zipfile
 import zlib
 from pathlib import Path
@@ -15,11 +18,11 @@ from polbot.channels.teams.icons import outline_icon
 from polbot.channels.teams.package import build_package, manifest
 from polbot.commands import main
 from polbot.errors import TeamsPackageError
-from polbot.vocabulary import TEAMS_MENU
+from polbot.vocabulary import TEAMS_APP_ID_ENV, TEAMS_MENU
 from teams_support import APP_ID
 
 PUBLIC_URL = "https://polbot.example.nl"
-ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__CLIENTID"
+ENV = TEAMS_APP_ID_ENV
 
 
 def _png_size(data: bytes) -> tuple[int, int, int]:
@@ -94,8 +97,21 @@ def test_the_outline_icon_is_white_on_transparent() -> None:
     assert pixels == {b"\xff\xff\xff\xff", b"\x00\x00\x00\x00"}
 
 
-def test_the_package_is_reproducible(kb) -> None:
-    assert build_package(kb, APP_ID, PUBLIC_URL) == build_package(kb, APP_ID, PUBLIC_URL)
+def test_the_package_is_reproducible(kb, monkeypatch) -> None:
+    now = build_package(kb, APP_ID, PUBLIC_URL)
+    # No trace of when it was built: not in the zip entries' times...
+    for entry in zipfile.ZipFile(io.BytesIO(now)).infolist():
+        built = datetime.datetime(*entry.date_time)
+        assert abs(built - datetime.datetime.now()) > datetime.timedelta(days=2), entry.filename
+    # ...nor anywhere else: a build a year and a day later, by the clock that zipfile and
+    # the time module read, is the same bytes.
+    later = time.time() + 366 * 86400
+    real_localtime, real_gmtime = time.localtime, time.gmtime
+    monkeypatch.setattr(time, "time", lambda: later)
+    monkeypatch.setattr(time, "time_ns", lambda: int(later * 1e9))
+    monkeypatch.setattr(time, "localtime", lambda secs=None: real_localtime(secs or later))
+    monkeypatch.setattr(time, "gmtime", lambda secs=None: real_gmtime(secs or later))
+    assert build_package(kb, APP_ID, PUBLIC_URL) == now
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
-from polbot.dialogue import Assistant, TextMessage
+from polbot.dialogue import Assistant, Event, Paragraph, Reply, Span, TextMessage
 from polbot.knowledge import load_knowledge
 from polbot.knowledge.model import KnowledgeBase
 from polbot.paths import default_knowledge_dir
@@ -260,13 +260,32 @@ async def test_one_chat_gets_its_answers_in_order_while_other_chats_go_on(
     assert sent[0].params["chat_id"] == CHAT + 1, "another chat does not wait for the retry"
 
 
+class Echoing:
+    """The real handler, except that a text message is answered with the text itself, in
+    plain and in bold: the assistant never repeats what a user typed, but the bot must not
+    rely on that (a future reply may quote the question)."""
+
+    def __init__(self, handler: ObservedHandler) -> None:
+        self._handler = handler
+        self.message, self.reject = handler.message, handler.reject
+
+    def handle(self, event: Event) -> tuple[Reply, ...]:
+        if isinstance(event, TextMessage):
+            return (Reply((Paragraph((Span(event.text), Span(event.text, bold=True))),)),)
+        return self._handler.handle(event)
+
+
 @pytest.mark.parametrize(
     "text", ["<script>alert('x')</script>", "<b>vet</b> & <a href='x'>", "a < b > c &amp;"]
 )
-async def test_html_in_what_users_type_is_never_sent_as_markup(bot: FakeBotApi, text: str) -> None:
-    bot.push(bot.message(CHAT, text))
-    [sent] = await bot.wait_for("sendMessage")
+async def test_html_in_what_users_type_is_never_sent_as_markup(
+    api: FakeBotApi, telegram_handler: ObservedHandler, text: str
+) -> None:
+    async with polling_bot(api, Echoing(telegram_handler)):
+        api.push(api.message(CHAT, text))
+        [sent] = await api.wait_for("sendMessage")
     assert sent.status == 200, "the fake rejects HTML that does not parse"
+    assert visible_text(sent.params["text"]) == text + text, "shown as typed, twice"
 
 
 async def test_html_in_the_knowledge_base_is_shown_as_text(api: FakeBotApi, tmp_path: Path) -> None:

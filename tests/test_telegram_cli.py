@@ -88,11 +88,16 @@ async def test_polbot_telegram_polls_answers_and_stops_cleanly_on_sigterm(
 ) -> None:
     process = await polbot_telegram(api, api.token)
     try:
-        await api.wait_for("getUpdates", timeout=60)
+        # Polling starts right after deleteWebhook (a getUpdates is recorded when it returns).
+        await api.wait_for("deleteWebhook", timeout=60)
         api.push(api.message(5, "/start"))
         [sent] = await api.wait_for("sendMessage")
     finally:
         process.send_signal(signal.SIGTERM)
+        # The bot stops once its pending long poll (10 s) returns; Telegram would answer it
+        # by then, the fake does now.
+        await asyncio.sleep(0.2)
+        api.end_polls()
         out, err = await asyncio.wait_for(process.communicate(), 60)
 
     assert process.returncode == 0, err.decode()

@@ -15,7 +15,7 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from polbot.errors import ChannelSetupError, SetupError
+from polbot import errors
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -70,7 +70,7 @@ def register(
         mount = importlib.import_module(module).mount
         try:
             mount(app, handler_for(name), section)
-        except SetupError as exc:
+        except errors.SetupError as exc:
             where = f"channels.{name}"
             message = str(exc) if str(exc).startswith(where) else f"{where}: {exc}"
-            raise ChannelSetupError(message) from exc
+            raise errors.ChannelSetupError(message) from exc

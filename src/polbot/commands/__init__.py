@@ -16,9 +16,9 @@ import sys
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from polbot.errors import InputError, SetupError
+from polbot import errors
 
-__all__ = ["COMMANDS", "Command", "main", "print_error"]
+__all__ = ["COMMANDS", "Command", "main", "parser", "print_error"]
 
 
 class Command(NamedTuple):
@@ -83,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run = getattr(importlib.import_module(COMMANDS[name].module), COMMANDS[name].function)
     try:
         return int(run(args) or 0)
-    except (InputError, SetupError) as exc:
+    except (errors.InputError, errors.SetupError) as exc:
         print_error(name, exc)
         return 2
     except KeyboardInterrupt:

@@ -5,6 +5,11 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from polbot.vocabulary import CONFIG_ENV, KNOWLEDGE_DIR_ENV
+
+KB_HELP = f"knowledge folder (default: ${KNOWLEDGE_DIR_ENV} or the bundled knowledge/)"
+"""What a knowledge-folder argument means, for every command that takes one."""
+
 
 def add_kb_option(parser: argparse.ArgumentParser) -> None:
     """``--kb DIR``: the knowledge folder, as ``args.kb`` (``None``: the default)."""
@@ -12,7 +17,7 @@ def add_kb_option(parser: argparse.ArgumentParser) -> None:
         "--kb",
         type=Path,
         metavar="DIR",
-        help="knowledge folder (default: $POLBOT_KNOWLEDGE_DIR or the bundled knowledge/)",
+        help=KB_HELP,
     )
 
 
@@ -22,5 +27,5 @@ def add_config_option(parser: argparse.ArgumentParser) -> None:
         "--config",
         type=Path,
         metavar="FILE",
-        help="configuration file (default: $POLBOT_CONFIG or the bundled config/polbot.yaml)",
+        help=f"configuration file (default: ${CONFIG_ENV} or the bundled config/polbot.yaml)",
     )

@@ -63,13 +63,13 @@ def _reply_text(parts: Assembly) -> Callable[[SearchResult], str]:
 # --- eval ------------------------------------------------------------------------------
 
 _GATES = (
-    ("--min-top1", "SHARE", "e.g. 0.95"),
-    ("--min-top3", "SHARE", None),
-    ("--min-direct-right", "SHARE", None),
-    ("--max-wrong-fallback", "N", None),
-    ("--min-deflected", "SHARE", None),
-    ("--min-smalltalk", "SHARE", None),
-    ("--max-calibration-error", "ECE", None),
+    ("--min-top1", "SHARE", "exit 1 below this share right at the top (e.g. 0.95)"),
+    ("--min-top3", "SHARE", "exit 1 below this share right among the first three"),
+    ("--min-direct-right", "SHARE", "exit 1 below this share answered straight away, rightly"),
+    ("--max-wrong-fallback", "N", "exit 1 above this many handbook questions given the fallback"),
+    ("--min-deflected", "SHARE", "exit 1 below this share of out-of-scope questions deflected"),
+    ("--min-smalltalk", "SHARE", "exit 1 below this share of smalltalk recognised"),
+    ("--max-calibration-error", "ECE", "exit 1 above this expected calibration error"),
 )
 
 
@@ -106,7 +106,7 @@ def evaluate(args: argparse.Namespace) -> int:
 def bench_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--pages", type=int, default=10_000, help="pages of the generated KB")
     parser.add_argument("--questions", type=int, default=3_000, help="questions per run")
-    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generated KB")
     add_kb_option(parser)
 
 

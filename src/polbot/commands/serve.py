@@ -15,6 +15,7 @@ import yaml
 from polbot.commands import print_error
 from polbot.commands.options import add_config_option
 from polbot.server.config import load_settings
+from polbot.vocabulary import ENV_PREFIX
 
 log = logging.getLogger("polbot.server")
 
@@ -29,8 +30,12 @@ def _port(text: str) -> int:
 def serve_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``polbot serve``."""
     add_config_option(parser)
-    parser.add_argument("--host", help="address to listen on (default: $POLBOT_HOST, 0.0.0.0)")
-    parser.add_argument("--port", type=_port, help="port to listen on (default: $POLBOT_PORT)")
+    parser.add_argument(
+        "--host", help=f"address to listen on (default: ${ENV_PREFIX}HOST, 0.0.0.0)"
+    )
+    parser.add_argument(
+        "--port", type=_port, help=f"port to listen on (default: ${ENV_PREFIX}PORT)"
+    )
 
 
 def serve(args: argparse.Namespace) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from polbot.commands.options import KB_HELP
 from polbot.errors import KnowledgeError, KnowledgeFolderNotFoundError
 from polbot.knowledge import KnowledgeBase, load_knowledge
 from polbot.paths import default_knowledge_dir
@@ -16,7 +17,7 @@ def validate_arguments(parser: argparse.ArgumentParser) -> None:
         "folder",
         nargs="?",
         metavar="DIR",
-        help="the knowledge folder (default: $POLBOT_KNOWLEDGE_DIR or the bundled knowledge/)",
+        help=KB_HELP,
     )
 
 

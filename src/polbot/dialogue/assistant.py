@@ -27,6 +27,7 @@ from polbot.dialogue.replies import (
 )
 from polbot.knowledge.model import HOME, KnowledgeBase, Page, Table, Theme, Tool
 from polbot.search.result import SearchResult
+from polbot.vocabulary import COMMANDS, CommandName
 
 PART_LIMIT = 1500
 """Characters of one page part: a page part fits comfortably in any chat message."""
@@ -75,16 +76,17 @@ class Assistant:
     def _command(self, name: str) -> Reply:
         # Group chats address commands to a bot: "/start@polbot" is "start".
         command = name.strip().lower().removeprefix("/").partition("@")[0]
-        if command == "start":
-            return self._home(markup.parse(self._kb.home.welcome))
-        if command == "menu":
-            return self._home(self._menu_heading())
-        if command == "help":
-            return self._help()
-        if command == "over":
-            return self._about()
-        if command == "contact":
-            return self._press(payloads.page("contact"))
+        # One answer for each command of the vocabulary (polbot.vocabulary.COMMANDS).
+        answers: dict[CommandName, Callable[[], Reply]] = {
+            "start": lambda: self._home(markup.parse(self._kb.home.welcome)),
+            "menu": lambda: self._home(self._menu_heading()),
+            "help": self._help,
+            "contact": lambda: self._press(payloads.page("contact")),
+            "over": self._about,
+        }
+        for known in COMMANDS:
+            if command == known:
+                return answers[known]()
         _log.warning("unknown command (%d characters)", len(command))
         return self._help(self._message("unknown-command"))
 

@@ -14,7 +14,8 @@ class TextMessage:
 
 @dataclass(frozen=True, slots=True)
 class Command:
-    """A command without its slash: ``start``, ``menu``, ``help``, ``contact``, ``over``."""
+    """A command as typed, with or without its slash (``/start``, ``menu@polbot_bot``); the
+    assistant answers those of :data:`polbot.vocabulary.COMMANDS` and helps with others."""
 
     name: str
 

@@ -7,9 +7,13 @@ A reply too long for one message is cut between paragraphs, then between list it
 between words, and only as a last resort inside a word. Each cut falls between complete
 elements, so no chunk ever opens a tag it does not close.
 
->>> render(Reply((Paragraph((Span("<script>", bold=True),)),), (Button("Menu", "home"),)))
-... # doctest: +ELLIPSIS
-RenderedReply(chunks=('<b>&lt;script&gt;</b>',), keyboard=InlineKeyboardMarkup(...))
+>>> from polbot.dialogue.replies import Button, Paragraph, Reply, Span
+>>> reply = Reply((Paragraph((Span("<script>", bold=True),)),), (Button("Menu", "home"),))
+>>> rendered = render(reply)
+>>> rendered.chunks
+('<b>&lt;script&gt;</b>',)
+>>> [[key.text for key in row] for row in rendered.keyboard.inline_keyboard]
+[['Menu']]
 """
 
 from __future__ import annotations

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from polbot.channels import ChannelHandler
-from polbot.channels.web.api import chat_route
-from polbot.channels.web.page import STATIC_DIR, render_page
-from polbot.channels.web.settings import WebSettings
+from polbot.channels.web import api, page
+
+if TYPE_CHECKING:
+    from polbot.channels import ChannelHandler
+    from polbot.channels.web.settings import WebSettings
 
 __all__ = ["mount"]
 
@@ -19,11 +21,11 @@ def mount(app: web.Application, handler: ChannelHandler, settings: WebSettings) 
 
     ``settings`` (``channels.web``) has nothing the routes need besides ``enabled``.
     """
-    page = render_page(handler.message)
+    html = page.render_page(handler.message)
 
     async def index(_request: web.Request) -> web.Response:
-        return web.Response(text=page, content_type="text/html")
+        return web.Response(text=html, content_type="text/html")
 
     app.router.add_get("/", index)
-    app.router.add_post("/api/chat", chat_route(handler))
-    app.router.add_static("/static/", Path(str(STATIC_DIR)), name="static")
+    app.router.add_post("/api/chat", api.chat_route(handler))
+    app.router.add_static("/static/", Path(str(page.STATIC_DIR)), name="static")
