@@ -39,7 +39,7 @@ chromium:
 test: lint chromium
 	$(BIN)/python -m pytest
 
-# The soak test at its full length (issue 12: 60 s); `make test` runs it for 15 s.
+# The soak test at its full length (issue 12: 60 s); `make test` runs it for 30 s.
 soak: $(VENV)/.installed-dev
 	POLBOT_SOAK_SECONDS=60 $(BIN)/python -m pytest -s -k soak tests/test_server_soak.py
 

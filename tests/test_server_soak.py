@@ -5,8 +5,10 @@ Issue 12: normal requests keep a p99 under 100 ms, no ERROR line is written, and
 resident memory grows by less than 10 MB after a warm-up. The figures are printed
 (``pytest -s -k soak``); the assertions hold only those bounds.
 
-``make test`` runs it for 15 s (5 s of warm-up), which every bound can already fail in;
-``make soak`` runs the full 60 s of issue 12 (``POLBOT_SOAK_SECONDS`` sets any length).
+``make test`` runs it for 30 s (5 s of warm-up): about 250 requests each to Telegram and
+Teams after the warm-up, so that their p99 is still a percentile (the third-slowest) and not
+the one slowest request. ``make soak`` runs the full 60 s of issue 12
+(``POLBOT_SOAK_SECONDS`` sets any length; the warm-up is a sixth of it, 10 s at most).
 """
 
 from __future__ import annotations
@@ -29,8 +31,8 @@ from telegram_fake import FakeBotApi
 
 pytestmark = pytest.mark.slow
 
-DURATION = float(os.environ.get("POLBOT_SOAK_SECONDS", "15"))
-WARM_UP = min(10.0, DURATION / 3)
+DURATION = float(os.environ.get("POLBOT_SOAK_SECONDS", "30"))
+WARM_UP = min(10.0, DURATION / 6)
 SLOW_CLIENTS = 100
 SECRET = "soak-webhook-secret"
 
