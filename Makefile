@@ -3,7 +3,7 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint chromium clean
+.PHONY: run test lint chromium postgresql clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -24,6 +24,7 @@ run: $(VENV)/.installed
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests
 	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src/polbot/review
 
 # The browser tests drive Debian's chromium; install it when missing and we may (root).
 # Without it they skip with a message; everything else still runs.
@@ -33,7 +34,16 @@ chromium:
 			|| echo "chromium could not be installed: the browser tests will skip"; \
 	fi
 
-test: lint chromium
+# The review store's tests start a real PostgreSQL server (Debian's package) as well as
+# SQLite; install it when missing and we may (root). Without it that half skips.
+postgresql:
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb >/dev/null \
+		&& [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq && apt-get install -y -qq --no-install-recommends postgresql) \
+			|| echo "postgresql could not be installed: its review store tests will skip"; \
+	fi
+
+test: lint chromium postgresql
 	$(BIN)/python -m pytest
 
 clean:

@@ -22,6 +22,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "serve": ("polbot.server.cli", "serve", "run the HTTP server with every enabled channel"),
     "config": ("polbot.server.cli", "config", "print the effective configuration"),
     "telegram": ("polbot.channels.telegram.cli", "telegram", "run the Telegram bot (polling)"),
+    "review": (
+        "polbot.review.command",
+        "review",
+        "report the questions the handbook did not answer well",
+    ),
     "teams-package": (
         "polbot.channels.teams.package",
         "teams_package",

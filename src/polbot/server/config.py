@@ -18,6 +18,7 @@ Every problem is a :class:`ConfigError` that names its source and field.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -35,6 +36,7 @@ from pydantic import (
 
 from polbot.knowledge.yamlsource import Source, read_source
 from polbot.paths import default_config_file, default_knowledge_dir
+from polbot.review.settings import ReviewSettings
 
 ENV_PREFIX = "POLBOT_"
 
@@ -66,6 +68,10 @@ UrlPath = Annotated[str, StringConstraints(pattern=r"^/[A-Za-z0-9/_.-]*$")]
 # Kept as written (pydantic's URL types would add a "/" and escape a "{token}" placeholder).
 HttpUrl = Annotated[str, StringConstraints(pattern=r"^https?://[^\s/]+\S*$")]
 PublicUrl = Annotated[HttpUrl, AfterValidator(lambda url: url.rstrip("/"))]
+
+
+# The password of a URL's user ("postgresql://polbot:secret@db/polbot").
+_URL_PASSWORD = re.compile(r"(://[^/:@]*:)[^/@]*@")
 
 
 class ConfigError(Exception):
@@ -138,6 +144,7 @@ class Settings(_Section):
     """Seconds between ``/readyz`` turning 503 on SIGTERM and the listener closing."""
     shutdown_timeout: float = Field(default=10.0, ge=0, le=300)
     channels: ChannelSettings = ChannelSettings()
+    review: ReviewSettings = ReviewSettings()
 
     @model_validator(mode="after")
     def _channels_inherit_public_url(self) -> Settings:
@@ -158,6 +165,9 @@ class Settings(_Section):
                 section = section[key]
             if section[path[-1]] is not None:
                 section[path[-1]] = "****"
+        url = data["review"]["database_url"]
+        if url:
+            data["review"]["database_url"] = _URL_PASSWORD.sub(r"\1****@", url)
         return data
 
 
@@ -189,9 +199,11 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             _put(data, sources, keys, environ[name], f"environment variable {name}")
     _resolve_knowledge_dir(data, sources, path)
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, sources, path)) from exc
+    # The review database defaults to review.db beside the file (relative paths too).
+    return settings.model_copy(update={"review": settings.review.resolved(path.parent)})
 
 
 def _read_file(path: Path, *, required: bool) -> tuple[dict[str, Any], dict[tuple, str]]:
