@@ -28,7 +28,7 @@ RUN if [ -n "$EXTRA_CA_CERT" ]; then \
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY src ./src
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+RUN pip wheel --no-cache-dir --wheel-dir /wheels ".[review]"
 
 # --- run: the wheels installed, no compiler, no sources, not root ------------------------
 FROM ${PYTHON_IMAGE}
@@ -48,8 +48,14 @@ RUN if [ -n "$EXTRA_CA_CERT" ]; then \
 RUN groupadd --system --gid 10001 polbot \
     && useradd --system --uid 10001 --gid polbot --no-create-home --shell /usr/sbin/nologin polbot
 COPY --from=build /wheels /wheels
-RUN pip install --no-cache-dir --no-index --find-links=/wheels polbot==0.1.0 \
-    && rm -rf /wheels
+# With the review extra (the de-identifier and the PostgreSQL driver), so that
+# review.enabled works in the image; its lookup lists are built once here, into a folder
+# that stays readable when the root file system is read-only.
+ENV XDG_CACHE_HOME=/app/cache
+RUN pip install --no-cache-dir --no-index --find-links=/wheels "polbot[review]==0.1.0" \
+    && rm -rf /wheels \
+    && python -c "from polbot.review import deidentify; deidentify.load()" \
+    && chmod -R a+rX /app/cache
 WORKDIR /app
 # The knowledge base and the defaults are baked in; mount a volume on either to override.
 COPY knowledge /app/knowledge

@@ -9,7 +9,10 @@ loads only what it needs.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import itertools
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
     from aiohttp.test_utils import TestClient
 
     from polbot.runtime.observe import ObservedHandler
+    from postgres_support import PostgresServer
     from teams_support import FakeConnector
     from telegram_fake import FakeBotApi
 
@@ -77,3 +81,26 @@ async def teams(kb: KnowledgeBase, assistant: Assistant) -> AsyncIterator[TestCl
     app = build_app(teams_settings(), kb, assistant)
     async with TestClient(TestServer(app, host="127.0.0.1")) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server on loopback for the session, see ``postgres_support``."""
+    from postgres_support import postgres_bin, postgres_server
+
+    if postgres_bin() is None:
+        pytest.skip("no PostgreSQL (initdb): run `make test` as root to install Debian's")
+    with postgres_server() as server:
+        yield server
+
+
+_databases = itertools.count()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty review database, once SQLite and once PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'review.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database(f"review_{os.getpid()}_{next(_databases)}")

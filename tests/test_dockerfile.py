@@ -67,7 +67,9 @@ def test_a_corporate_network_can_build_the_image() -> None:
 
 def test_image_installs_this_version_of_the_project() -> None:
     project = PYPROJECT["project"]
-    assert f"{project['name']}=={project['version']}" in TEXT
+    # With the review extra, so that review.enabled works in the image.
+    assert "review" in project["optional-dependencies"]
+    assert f'"{project["name"]}[review]=={project["version"]}"' in TEXT
 
 
 def test_image_runs_the_console_script_that_pyproject_declares() -> None:

@@ -28,7 +28,19 @@ def test_bundled_file_holds_the_documented_defaults() -> None:
     assert not settings.channels.telegram.enabled
     assert not settings.channels.teams.enabled
     # The file states every default the model has, so reading it teaches the whole config.
-    assert settings == Settings(knowledge_dir=PROJECT_ROOT / "knowledge")
+    defaults = Settings(knowledge_dir=PROJECT_ROOT / "knowledge")
+    review = defaults.review.resolved(BUNDLED.parent)
+    assert settings == defaults.model_copy(update={"review": review})
+    # The review store is off, and would be review.db beside the file.
+    assert not settings.review.enabled
+    assert settings.review.database_url == f"sqlite:///{BUNDLED.parent / 'review.db'}"
+
+
+def test_a_review_database_password_is_masked(tmp_path: Path) -> None:
+    path = tmp_path / "polbot.yaml"
+    path.write_text("review:\n  database_url: postgresql://polbot:s3cret@db/polbot\n")
+    masked = load_settings(path, environ={}).masked()
+    assert masked["review"]["database_url"] == "postgresql://polbot:****@db/polbot"
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,10 @@
     │   ├── TelegramSetupError         the Telegram bot (token, webhook secret, public URL)
     │   ├── TeamsSetupError            the Teams endpoint (app id, anonymous mode)
     │   ├── TeamsPackageError          the Teams app package (app id, public URL)
-    │   └── BaselineMissingError       ``polbot bench`` without its baseline library
+    │   ├── BaselineMissingError       ``polbot bench`` without its baseline library
+    │   └── ReviewError                the review store or its report cannot be used
+    │       ├── ReviewUnavailableError  review is on, what it needs is not installed
+    │       └── ReviewStoreError       the review database cannot be opened, migrated or read
     └── BadRequestError                a client's request that cannot be handled; ``status``
         │                              and ``reason``, which never quotes the request
         ├── BadBodyError               a body that cannot be read as JSON (400, 408, 413)
@@ -47,6 +50,9 @@ __all__ = [
     "KnowledgeFolderNotFoundError",
     "PolbotError",
     "Problem",
+    "ReviewError",
+    "ReviewStoreError",
+    "ReviewUnavailableError",
     "SetupError",
     "TeamsPackageError",
     "TeamsSetupError",
@@ -150,6 +156,18 @@ class TeamsPackageError(SetupError):
 
 class BaselineMissingError(SetupError):
     """``rank_bm25`` (a development dependency, the baseline of ``polbot bench``) is missing."""
+
+
+class ReviewError(SetupError):
+    """The review store or its report cannot be used; the message says why."""
+
+
+class ReviewUnavailableError(ReviewError):
+    """Review is switched on but what it needs (the de-identifier, a driver) is missing."""
+
+
+class ReviewStoreError(ReviewError):
+    """The review database cannot be opened, migrated or read."""
 
 
 # --- bad requests ---------------------------------------------------------------------

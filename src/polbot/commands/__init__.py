@@ -45,6 +45,9 @@ COMMANDS: dict[str, Command] = {
     "teams-package": Command(
         "polbot.commands.teams_package", "teams_package", "write the Teams app package"
     ),
+    "review": Command(
+        "polbot.commands.review", "review", "report the questions polbot could not answer well"
+    ),
 }
 """Every command of ``polbot``: the module and function that run it, and its help line."""
 

@@ -88,6 +88,38 @@ MESSAGE_FIELDS: Mapping[str, frozenset[str]] = {
         frozenset(),
     ),
     **dict.fromkeys((f"teams-command-{name}" for name in TEAMS_MENU), frozenset()),
+    # the review report (polbot.review)
+    **dict.fromkeys(
+        (
+            "review-title",
+            "review-privacy",
+            "review-groups-heading",
+            "review-wordings",
+            "review-pages",
+            "review-no-pages",
+            "review-suggest-missing",
+            "review-feedback-heading",
+            "review-column-page",
+            "review-column-helpful",
+            "review-column-unhelpful",
+            "review-column-share",
+            "review-no-feedback",
+            "review-chart-heading",
+            "review-chart-fallbacks",
+            "review-chart-unhelpful",
+            "review-empty",
+            "review-disabled",
+        ),
+        frozenset(),
+    ),
+    "review-period": frozenset({"since", "until"}),
+    "review-summary": frozenset({"questions", "groups", "helpful", "unhelpful"}),
+    "review-group-count": frozenset({"count", "fallbacks", "alternatives"}),
+    "review-suggest-example": _TITLE,
+    "review-chart-label": frozenset({"since"}),
+    "review-week-of": frozenset({"day"}),
+    "review-purged": frozenset({"count"}),
+    "review-written": frozenset({"file"}),
 }
 """Every message key the code uses -> the ``{fields}`` it fills in (``{{`` is a brace)."""
 

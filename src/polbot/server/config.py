@@ -20,6 +20,7 @@ them together and reads them.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -32,6 +33,7 @@ from polbot.channels.web.settings import WebSettings
 from polbot.errors import ConfigError
 from polbot.knowledge.yamlsource import Source, read_source
 from polbot.paths import default_config_file, default_knowledge_dir
+from polbot.review.settings import ReviewSettings
 from polbot.runtime.settings import PublicUrl, Section
 from polbot.vocabulary import (
     CONFIG_ENV,
@@ -74,6 +76,9 @@ ALIASES: dict[str, tuple[str, ...]] = {
 NOT_SETTINGS = frozenset({CONFIG_ENV, *ALIASES})
 """``POLBOT_`` variables that are not ``POLBOT_<KEY>`` overrides."""
 
+# The password of a URL's user ("postgresql://polbot:secret@db/polbot").
+_URL_PASSWORD = re.compile(r"(://[^/:@]*:)[^/@]*@")
+
 
 class ChannelSettings(Section):
     web: WebSettings = WebSettings()
@@ -102,6 +107,7 @@ class Settings(Section):
     """Seconds between ``/readyz`` turning 503 on SIGTERM and the listener closing."""
     shutdown_timeout: float = Field(default=10.0, ge=0, le=300)
     channels: ChannelSettings = ChannelSettings()
+    review: ReviewSettings = ReviewSettings()
 
     @model_validator(mode="after")
     def _channels_inherit_public_url(self) -> Settings:
@@ -122,6 +128,9 @@ class Settings(Section):
                 section = section[key]
             if section[path[-1]] is not None:
                 section[path[-1]] = "****"
+        url = data["review"]["database_url"]
+        if url:
+            data["review"]["database_url"] = _URL_PASSWORD.sub(r"\1****@", url)
         return data
 
 
@@ -153,9 +162,11 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             _put(data, sources, keys, environ[name], f"environment variable {name}")
     _resolve_knowledge_dir(data, sources, path)
     try:
-        return Settings.model_validate(data)
+        settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, sources, path)) from exc
+    # The review database defaults to review.db beside the file (relative paths too).
+    return settings.model_copy(update={"review": settings.review.resolved(path.parent)})
 
 
 def _read_file(path: Path, *, required: bool) -> tuple[dict[str, Any], dict[tuple, str]]:
