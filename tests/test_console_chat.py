@@ -42,9 +42,10 @@ def test_press_a_theme_by_number_ask_a_question_and_stop(child: pexpect.spawn) -
     child.expect_exact("> ")
     child.sendline("Welke baliemedewerkers moeten getraind worden?")
     child.expect_exact("Train de juiste mensen")
-    child.expect_exact("[1] Lees verder")
+    child.expect_exact("[1] 👍 Ja")  # feedback first, right under its question
+    child.expect_exact("[3] Lees verder")
     child.expect_exact("> ")
-    child.sendline("1")
+    child.sendline("3")
     child.expect_exact("Terug naar Bewustwording & kennis")
     child.expect_exact("> ")
     child.sendline("/stop")
@@ -88,7 +89,7 @@ def test_the_issue_questions_get_their_page_straight_away(child: pexpect.spawn) 
     for question, _, title in STRAIGHT_AWAY:
         child.sendline(question)
         child.expect_exact(title)
-        child.expect_exact("[1] Lees verder")
+        child.expect_exact("[3] Lees verder")
         child.expect_exact("> ")
         assert ALTERNATIVES_LEAD not in child.before, question
     child.sendline("/stop")

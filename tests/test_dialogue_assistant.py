@@ -35,6 +35,8 @@ RESULTS = {
     "hoi": result("smalltalk", None, smalltalk_id="groet"),
     "vreemd?": result("smalltalk", None, smalltalk_id="onbekend"),
     "kapot?": result("answer", "bestaat-niet", "bestaat-niet"),
+    # What the engine ranks nearest to a page's title: the answer to a 👎.
+    "Netwerk opbouwen": result("answer", "netwerk", "netwerk", "kort", "bestaat-niet"),
 }
 
 
@@ -140,9 +142,14 @@ LONG_SENTENCE_END = "zonder afkorting."
 def test_a_confident_answer_gives_the_summary_and_the_way_on(assistant: Assistant) -> None:
     reply = one(assistant, TextMessage("netwerk?"))
     assert (reply.kind, reply.page_id) == ("answer", "netwerk")
-    assert plain(reply) == "Netwerk opbouwen\n\nSamenvatting van Netwerk opbouwen."
-    assert payloads_of(reply) == ["p:netwerk", "t:signalering", "p:lang", "p:contact", "home"]
-    assert labels(reply)[0] == KB.message("button-more")
+    answer = "Netwerk opbouwen\n\nSamenvatting van Netwerk opbouwen."
+    assert plain(reply) == f"{answer}\n\n{KB.message('feedback-prompt')}"
+    assert payloads_of(reply) == [
+        "fyd:netwerk", "fnd:netwerk", "p:netwerk", "t:signalering", "p:lang", "p:contact", "home"
+    ]  # fmt: skip
+    assert labels(reply)[:3] == [
+        KB.message("button-helpful"), KB.message("button-not-helpful"), KB.message("button-more")
+    ]  # fmt: skip
 
 
 def test_an_answer_with_alternatives_gives_the_answer_and_the_other_pages(
@@ -151,9 +158,12 @@ def test_an_answer_with_alternatives_gives_the_answer_and_the_other_pages(
     reply = one(assistant, TextMessage("twijfel?"))
     assert (reply.kind, reply.page_id) == ("alternatives", "netwerk")
     answer = "Netwerk opbouwen\n\nSamenvatting van Netwerk opbouwen."
-    assert plain(reply) == f"{answer}\n\n{KB.message('alternatives')}"
-    assert payloads_of(reply) == ["p:netwerk", "p:lang", "p:kort", "home"]
-    assert labels(reply)[0] == KB.message("button-more")
+    feedback = KB.message("feedback-prompt")
+    assert plain(reply) == f"{answer}\n\n{KB.message('alternatives')}\n\n{feedback}"
+    assert payloads_of(reply) == [
+        "fya:netwerk", "fna:netwerk", "p:netwerk", "p:lang", "p:kort", "home"
+    ]  # fmt: skip
+    assert labels(reply)[2] == KB.message("button-more")
 
 
 def test_a_fallback_gives_the_helpdesk_and_the_nearest_existing_pages(
@@ -219,9 +229,67 @@ def test_an_unknown_command_says_so_and_helps(assistant: Assistant) -> None:
     assert plain(reply).startswith(KB.message("unknown-command"))
 
 
+class Seen:
+    """An observer that remembers what it was told."""
+
+    def __init__(self) -> None:
+        self.searches: list[tuple[str, str]] = []
+        self.ratings: list[tuple[str, bool, tuple[str, ...]]] = []
+
+    def searched(self, question: str, result: object) -> None:
+        self.searches.append((question, result.kind))  # type: ignore[attr-defined]
+
+    def rated(self, page_id: str, helpful: bool, offered: tuple) -> None:
+        self.ratings.append((page_id, helpful, tuple(c.id for c in offered)))
+
+
+def test_a_thumbs_up_is_thanked_and_reported(assistant: Assistant) -> None:
+    seen = Seen()
+    (reply,) = assistant.handle(ButtonPress("fyd:netwerk"), seen)
+    assert (reply.kind, reply.page_id) == ("feedback", "netwerk")
+    assert plain(reply) == KB.message("feedback-thanks")
+    assert payloads_of(reply) == ["t:signalering", "home"]
+    assert seen.ratings == [("netwerk", True, ())]
+
+
+def test_a_thumbs_down_offers_the_nearest_other_pages_and_the_helpdesk(
+    assistant: Assistant,
+) -> None:
+    seen = Seen()
+    (reply,) = assistant.handle(ButtonPress("fna:netwerk"), seen)
+    assert (reply.kind, reply.page_id) == ("feedback", "netwerk")
+    assert plain(reply).split() == KB.message("feedback-sorry").split()
+    # The engine's nearest pages to the title (an unknown one left out), then related ones.
+    assert payloads_of(reply) == ["p:kort", "p:lang", "p:contact", "home"]
+    assert "VeiligheidsAlliantie@rotterdam.nl" in plain(reply)
+    assert seen.ratings == [("netwerk", False, ("kort", "lang", "contact"))]
+    assert seen.searches == [], "looking up the nearest pages is no question of the user"
+
+
+def test_every_question_is_reported_to_the_observer(assistant: Assistant) -> None:
+    seen = Seen()
+    for question in ("netwerk?", "elders?", "hoi"):
+        assistant.handle(TextMessage(question), seen)
+    assistant.handle(ButtonPress("p:netwerk"), seen)
+    assert seen.searches == [("netwerk?", "answer"), ("elders?", "fallback"), ("hoi", "smalltalk")]
+    assert seen.ratings == []
+
+
 @pytest.mark.parametrize(
     "payload",
-    ["", "p:does-not-exist", "t:does-not-exist", "p:kort:2", "p:lang:9", "x" * 200, "home\n"],
+    [
+        "",
+        "p:does-not-exist",
+        "t:does-not-exist",
+        "p:kort:2",
+        "p:lang:9",
+        "x" * 200,
+        "home\n",
+        "fyd:does-not-exist",
+        "f+d:netwerk",
+        "fyx:netwerk",
+        "fyd:" + "a" * 61,
+    ],
 )
 def test_a_forged_or_outdated_payload_gets_a_polite_home_menu(
     assistant: Assistant, payload: str, caplog: pytest.LogCaptureFixture

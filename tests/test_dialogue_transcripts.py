@@ -59,9 +59,10 @@ def test_a_question_is_answered_with_its_page_and_the_way_on(
     assert (answer.kind, answer.page_id) == ("answer", "train-de-juiste-mensen"), text
     assert f"< {kb.page('train-de-juiste-mensen').summary}" in text  # type: ignore[union-attr]
     labels = button_labels(answer)
-    assert labels[:2] == ["Lees verder", "Terug naar Bewustwording & kennis"], text
+    assert labels[:4] == ["👍 Ja", "👎 Nee", "Lees verder", "Terug naar Bewustwording & kennis"]
+    assert "< Heeft dit antwoord u geholpen?" in text
     assert labels[-1] == "Hoofdmenu"
-    assert len(labels) > 3  # related pages in between
+    assert len(labels) > 5  # related pages in between
     assert (page.kind, page.page_id) == ("page", "train-de-juiste-mensen")
 
 
@@ -73,8 +74,8 @@ def test_an_uncertain_answer_comes_with_the_other_likely_pages(kb: KnowledgeBase
     assert f"< {kb.page('train-de-juiste-mensen').summary}" in text  # type: ignore[union-attr]
     assert "< Bedoelde u misschien:" in text
     labels = button_labels(reply)
-    assert labels[0] == "Lees verder" and labels[-1] == "Hoofdmenu", text
-    alternatives = {b.payload for b in reply.buttons[1:-1]}
+    assert labels[2] == "Lees verder" and labels[-1] == "Hoofdmenu", text
+    alternatives = {b.payload for b in reply.buttons[3:-1]}
     assert alternatives == {"p:verbreden-van-de-kennis", "p:haak-externe-partners-aan"}, text
 
 

@@ -298,17 +298,39 @@ def test_a_loaded_knowledge_base_cannot_be_changed() -> None:
     assert kb.page("preventie").title == "Preventie"
 
 
+def with_eight_questions(folder: Path) -> None:
+    """The base's pages have the loader's minimum of 5 example questions; ``polbot
+    validate`` also applies the content rule of 8 (polbot.knowledge.rules): add 3 each."""
+    extra = iter(range(1000))
+    for path in folder.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        while "    questions:\n      -" in text:
+            more = "".join(f"      - Extra vraag nummer {next(extra)}?\n" for _ in range(3))
+            text = text.replace("    questions:\n      -", f"    questions :\n{more}      -", 1)
+        path.write_text(text.replace("    questions :\n", "    questions:\n"), encoding="utf-8")
+
+
 def test_validate_prints_a_one_line_summary(in_tmp: Path, capsys) -> None:
-    assert main(["validate", make_kb(in_tmp)]) == 0
+    with_eight_questions(in_tmp / make_kb(in_tmp))
+    assert main(["validate", "kb"]) == 0
     assert capsys.readouterr().out == (
-        "kb: 4 pages, 2 themes, 20 example questions, 2 synonym groups, 1 smalltalk intent: OK\n"
+        "kb: 4 pages, 2 themes, 32 example questions, 2 synonym groups, 1 smalltalk intent: OK\n"
     )
 
 
-def test_validate_defaults_to_the_configured_folder(monkeypatch, capsys) -> None:
-    monkeypatch.setenv("POLBOT_KNOWLEDGE_DIR", str(BASE))
+def test_validate_applies_the_content_rules_to_a_base_that_loads(in_tmp: Path, capsys) -> None:
+    assert main(["validate", make_kb(in_tmp)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("has 5 example questions; a page needs 8 to 10") == 4
+    assert err.endswith("4 errors\n")
+
+
+def test_validate_defaults_to_the_configured_folder(in_tmp: Path, monkeypatch, capsys) -> None:
+    folder = in_tmp / make_kb(in_tmp)
+    with_eight_questions(folder)
+    monkeypatch.setenv("POLBOT_KNOWLEDGE_DIR", str(folder))
     assert main(["validate"]) == 0
-    assert capsys.readouterr().out.startswith(f"{BASE}: 4 pages, 2 themes")
+    assert capsys.readouterr().out.startswith(f"{folder}: 4 pages, 2 themes")
 
 
 def test_an_empty_folder_is_an_error(in_tmp: Path, capsys) -> None:

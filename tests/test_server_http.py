@@ -278,7 +278,7 @@ async def test_page_has_its_texts_from_the_knowledge_base_and_no_inline_code(
 class _Broken:
     """An assistant that fails: the one thing the real one cannot be made to do."""
 
-    def handle(self, event: Event) -> tuple[Reply, ...]:
+    def handle(self, event: Event, observer: object = None) -> tuple[Reply, ...]:
         raise RuntimeError("secret detail of Jan de Vries")
 
 

@@ -198,8 +198,9 @@ def test_requests_in_flight_get_shutdown_timeout_and_no_longer(tmp_path: Path) -
     assert [line for line in json_lines(log.read_text("utf-8")) if line["level"] == "error"] == []
 
 
-def test_sighup_is_logged_once_and_ignored(tmp_path: Path) -> None:
-    """SIGHUP ended the process at once, cutting every request in flight."""
+def test_sighup_reloads_and_cuts_no_request(tmp_path: Path) -> None:
+    """SIGHUP ended the process at once, cutting every request in flight; now it reloads
+    the knowledge base while the request is answered."""
     with slow_server(tmp_path) as (process, port, log):
         client = start_slow_request(port)
         time.sleep(0.5)
@@ -211,7 +212,9 @@ def test_sighup_is_logged_once_and_ignored(tmp_path: Path) -> None:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=15) == 0
     lines = json_lines(log.read_text("utf-8"))
-    assert [line["event"] for line in lines if line["level"] != "info"] == ["SIGHUP ignored"]
+    assert [line["event"] for line in lines if line["level"] != "info"] == []
+    events = [line["event"] for line in lines]
+    assert events.index("reloading") < events.index("knowledge reloaded")
 
 
 def test_slow_clients_beyond_the_open_file_limit_starve_nobody_and_log_no_error(

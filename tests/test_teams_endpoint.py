@@ -34,7 +34,7 @@ class RecordingHandler:
     buttons: int = 2
     events: list[Event] = field(default_factory=list)
 
-    def handle(self, event: Event) -> tuple[Reply, ...]:
+    def handle(self, event: Event, observer: object = None) -> tuple[Reply, ...]:
         self.events.append(event)
         return (
             Reply(

@@ -47,7 +47,7 @@ from teams_support import (
 class CountingHandler:
     events: list[Event] = field(default_factory=list)
 
-    def handle(self, event: Event) -> tuple[Reply, ...]:
+    def handle(self, event: Event, observer: object = None) -> tuple[Reply, ...]:
         self.events.append(event)
         return (Reply((Paragraph((Span("ok"),)),)),)
 

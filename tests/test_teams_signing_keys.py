@@ -41,7 +41,7 @@ LONG, SHORT = 60.0, 0.5
 
 
 class Answering:
-    def handle(self, _event) -> tuple[Reply, ...]:
+    def handle(self, _event, observer=None) -> tuple[Reply, ...]:
         return (Reply((Paragraph((Span("ok"),)),)),)
 
 

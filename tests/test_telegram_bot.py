@@ -269,7 +269,7 @@ class Echoing:
         self._handler = handler
         self.message, self.reject = handler.message, handler.reject
 
-    def handle(self, event: Event) -> tuple[Reply, ...]:
+    def handle(self, event: Event, observer: object = None) -> tuple[Reply, ...]:
         if isinstance(event, TextMessage):
             return (Reply((Paragraph((Span(event.text), Span(event.text, bold=True))),)),)
         return self._handler.handle(event)
@@ -413,4 +413,5 @@ async def test_the_issue_questions_get_their_page_straight_away(
     text = visible_text(sent.params["text"])
     assert text.startswith(title)
     assert ALTERNATIVES_LEAD not in text
-    assert payloads(sent.params)[0] == f"p:{page_id}"  # Lees verder
+    # 👍 and 👎 under their question, then "Lees verder".
+    assert payloads(sent.params)[:3] == [f"fyd:{page_id}", f"fnd:{page_id}", f"p:{page_id}"]

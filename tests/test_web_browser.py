@@ -296,8 +296,8 @@ def test_an_answer_has_a_primary_button_quieter_related_pages_and_a_small_way_ba
     assert home_box["width"] + back_box["width"] < width
     assert buttons.last.text_content() == kb.message("button-home")
     assert home_box["y"] > max(b.bounding_box()["y"] for b in related)
-    # Still one tab stop per button, in the order they are shown.
-    assert buttons.count() == 3 + len(answered.related)
+    # Still one tab stop per button (👍 and 👎 included), in the order they are shown.
+    assert buttons.count() == 5 + len(answered.related)
     screenshot(page, "web-chat-hierarchy-390")
     assert problems == []
     page.close()

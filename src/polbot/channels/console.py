@@ -2,8 +2,9 @@
 
 Replies are printed as plain text with their buttons as numbered options. Typing the number
 of an option presses that button of the last reply; ``/menu``, ``/start``, ``/help``,
-``/contact`` and ``/over`` are commands; ``/stop``, Ctrl-D or Ctrl-C end the chat; anything
-else is a question. Runs without network or token.
+``/contact`` and ``/over`` are commands; ``+`` or ``-`` under an answer press its 👍 or 👎;
+``/stop``, Ctrl-D or Ctrl-C end the chat; anything else is a question. Runs without network
+or token.
 """
 
 from __future__ import annotations
@@ -14,7 +15,16 @@ import textwrap
 from collections.abc import Callable
 from typing import TextIO
 
-from polbot.dialogue import Assistant, Button, ButtonPress, Command, Event, Reply, TextMessage
+from polbot.dialogue import (
+    Assistant,
+    Button,
+    ButtonPress,
+    Command,
+    Event,
+    Reply,
+    TextMessage,
+    payloads,
+)
 from polbot.dialogue.markup import parse
 from polbot.dialogue.render import plain, plain_blocks
 from polbot.knowledge import KnowledgeBase
@@ -56,7 +66,18 @@ def _event(line: str, buttons: tuple[Button, ...]) -> Event | None:
         return None if name == "stop" else Command(name)
     if _NUMBER.fullmatch(text) and 1 <= int(text) <= len(buttons):
         return ButtonPress(buttons[int(text) - 1].payload)
+    if text in ("+", "-") and (rating := _rating(buttons, helpful=text == "+")) is not None:
+        return ButtonPress(rating.payload)
     return TextMessage(line)
+
+
+def _rating(buttons: tuple[Button, ...], *, helpful: bool) -> Button | None:
+    """The 👍 (``helpful``) or 👎 button among ``buttons``, if the last reply has one."""
+    for button in buttons:
+        target = payloads.parse(button.payload)
+        if isinstance(target, payloads.Rate) and target.helpful == helpful:
+            return button
+    return None
 
 
 def _show(replies: tuple[Reply, ...], out: TextIO) -> tuple[Button, ...]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 from polbot.commands.options import KB_HELP
-from polbot.errors import KnowledgeError, KnowledgeFolderNotFoundError
+from polbot.errors import KnowledgeError, KnowledgeFolderNotFoundError, Problem
 from polbot.knowledge import KnowledgeBase, load_knowledge
+from polbot.knowledge.rules import content_problems
 from polbot.paths import default_knowledge_dir
 
 
@@ -22,7 +25,8 @@ def validate_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def validate(args: argparse.Namespace) -> int:
-    """Load the folder; print a one-line summary (exit 0) or every problem (exit 1).
+    """Load the folder and check the content rules (:mod:`polbot.knowledge.rules`); print a
+    one-line summary (exit 0) or every problem with file:line and what to do (exit 1).
 
     A folder that does not exist exits 2, like a wrong command line.
     """
@@ -33,13 +37,20 @@ def validate(args: argparse.Namespace) -> int:
         print(f"polbot validate: {folder}: no such folder", file=sys.stderr)
         return 2
     except KnowledgeError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        count = len(exc.problems)
-        print(f"{count} error{'s' if count != 1 else ''}", file=sys.stderr)
-        return 1
+        return _report(exc.problems)
+    problems = content_problems(Path(folder), kb, folder)
+    if problems:
+        return _report(problems)
     print(f"{folder}: {summary(kb)}: OK")
     return 0
+
+
+def _report(problems: Sequence[Problem]) -> int:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+    count = len(problems)
+    print(f"{count} error{'s' if count != 1 else ''}", file=sys.stderr)
+    return 1
 
 
 def summary(kb: KnowledgeBase) -> str:

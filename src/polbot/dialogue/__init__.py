@@ -4,7 +4,7 @@
 >>> print(plain(Assistant(kb, engine).handle(Command("start"))[0]))  # doctest: +SKIP
 """
 
-from polbot.dialogue.assistant import Assistant, SearchEngine
+from polbot.dialogue.assistant import Assistant, Observer, SearchEngine
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.render import plain, plain_blocks
 from polbot.dialogue.replies import (
@@ -25,6 +25,7 @@ __all__ = [
     "ButtonPress",
     "Command",
     "Event",
+    "Observer",
     "Paragraph",
     "Reply",
     "ReplyKind",

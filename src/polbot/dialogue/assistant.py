@@ -26,7 +26,7 @@ from polbot.dialogue.replies import (
     Span,
 )
 from polbot.knowledge.model import HOME, KnowledgeBase, Page, Table, Theme, Tool
-from polbot.search.result import SearchResult
+from polbot.search.result import Candidate, SearchResult
 from polbot.vocabulary import COMMANDS, CommandName
 
 PART_LIMIT = 1500
@@ -48,6 +48,21 @@ class SearchEngine(Protocol):
     def search(self, text: str) -> SearchResult: ...
 
 
+class Observer(Protocol):
+    """Told what the assistant decided, for whoever keeps count (metrics, the review store).
+
+    The assistant calls it while it handles an event and knows nothing of what it does; it
+    must be quick and must not raise.
+    """
+
+    def searched(self, question: str, result: SearchResult) -> None:
+        """A typed question and what the engine answered."""
+
+    def rated(self, page_id: str, helpful: bool, offered: tuple[Candidate, ...]) -> None:
+        """👍 (``helpful``) or 👎 on the answer ``page_id``; ``offered``: the pages shown
+        instead after a 👎."""
+
+
 class Assistant:
     """Answers events with replies built from the knowledge base and the engine's results.
 
@@ -60,15 +75,18 @@ class Assistant:
         self._kb = kb
         self._engine = engine
 
-    def handle(self, event: Event) -> tuple[Reply, ...]:
-        """The replies to ``event``; bad input gets a polite reply, never an exception."""
+    def handle(self, event: Event, observer: Observer | None = None) -> tuple[Reply, ...]:
+        """The replies to ``event``; bad input gets a polite reply, never an exception.
+
+        ``observer`` is told of each search and each 👍/👎 (see :class:`Observer`).
+        """
         match event:
             case TextMessage(text=text):
-                return (self._question(text),)
+                return (self._question(text, observer),)
             case Command(name=name):
                 return (self._command(name),)
             case ButtonPress(payload=payload):
-                return (self._press(payload),)
+                return (self._press(payload, observer),)
         raise TypeError(f"not a dialogue event: {type(event).__name__}")
 
     # --- events -----------------------------------------------------------------------
@@ -90,7 +108,7 @@ class Assistant:
         _log.warning("unknown command (%d characters)", len(command))
         return self._help(self._message("unknown-command"))
 
-    def _press(self, payload: str) -> Reply:
+    def _press(self, payload: str, observer: Observer | None = None) -> Reply:
         target = payloads.parse(payload)
         match target:
             case payloads.OpenHome():
@@ -101,6 +119,8 @@ class Assistant:
                 parts = self._page_parts(page)
                 if part <= len(parts):
                     return self._page(page, parts, part)
+            case payloads.Rate(page_id=page_id, helpful=helpful) if page := self._kb.page(page_id):
+                return self._rated(page, helpful, observer)
             case payloads.OpenAction(action="help"):
                 return self._help()
             case payloads.OpenAction(action="over"):
@@ -111,7 +131,7 @@ class Assistant:
         _log.warning("button payload names no page, part or theme of this knowledge base")
         return self._invalid()
 
-    def _question(self, text: str) -> Reply:
+    def _question(self, text: str, observer: Observer | None) -> Reply:
         question = text.strip() if isinstance(text, str) else ""
         if not question:
             return self._home(self._message("empty-question"), kind="help")
@@ -120,6 +140,8 @@ class Assistant:
             lead = self._message("question-too-long", limit=str(MAX_QUESTION_CHARS))
             return self._home(lead, kind="help")
         result = self._engine.search(question)
+        if observer is not None:
+            observer.searched(question, result)
         page = self._kb.page(result.page_id) if result.page_id else None
         if result.kind == "smalltalk":
             return self._smalltalk(result)
@@ -171,8 +193,47 @@ class Assistant:
             buttons = (more, *alternatives)
         else:
             buttons = (more, *self._theme_button(page), *self._related_buttons(page))
+        # The question of feedback closes the text; its two buttons come first, right under it.
+        blocks += self._message("feedback-prompt")
+        direct = not alternatives
+        rating = (
+            Button(
+                self._kb.message("button-helpful"),
+                payloads.feedback(page.id, helpful=True, direct=direct),
+            ),
+            Button(
+                self._kb.message("button-not-helpful"),
+                payloads.feedback(page.id, helpful=False, direct=direct),
+            ),
+        )
         kind: ReplyKind = "alternatives" if alternatives else "answer"
-        return Reply(blocks, (*buttons, self._home_button()), kind=kind, page_id=page.id)
+        return Reply(blocks, (*rating, *buttons, self._home_button()), kind=kind, page_id=page.id)
+
+    def _rated(self, page: Page, helpful: bool, observer: Observer | None) -> Reply:
+        """The reply to 👍 (thanks) or 👎 (the nearest other pages and the helpdesk)."""
+        if helpful:
+            offered: tuple[Candidate, ...] = ()
+            blocks = self._message("feedback-thanks")
+            buttons = (*self._theme_button(page), self._home_button())
+        else:
+            offered = self._nearest(page)
+            blocks = self._message("feedback-sorry")
+            buttons = (*self._page_buttons(c.id for c in offered), self._home_button())
+        if observer is not None:
+            observer.rated(page.id, helpful, offered)
+        return Reply(blocks, buttons, kind="feedback", page_id=page.id)
+
+    def _nearest(self, page: Page) -> tuple[Candidate, ...]:
+        """The pages nearest to ``page``, at most :data:`MAX_SUGGESTIONS`: those the engine
+        ranks highest for its title (with their scores), then its related pages.
+
+        A feedback button carries no question (nothing about the user), so the page itself
+        is what the others are measured against.
+        """
+        found = [c for c in self._engine.search(page.title).candidates if c.id != page.id]
+        seen = {c.id for c in found}
+        found += [Candidate(r, 0.0) for r in page.related if r not in seen and r != page.id]
+        return tuple(c for c in found if self._kb.page(c.id) is not None)[:MAX_SUGGESTIONS]
 
     def _alternatives(self, result: SearchResult) -> tuple[Button, ...]:
         others = [c.id for c in result.candidates if c.id != result.page_id]

@@ -6,7 +6,11 @@ Navigation is stateless, so every payload names its target completely:
 - ``t:<theme>``: a theme's menu;
 - ``p:<page>``: a page from its start; ``p:<page>:<part>`` the part ``<part>`` (2 or more)
   of a page too long for one message ("Lees verder");
-- ``a:help``, ``a:over``: the help and about texts.
+- ``a:help``, ``a:over``: the help and about texts;
+- ``f<rating><answer>:<page>``: feedback on the answer ``<page>`` gave to a question, with
+  ``<rating>`` ``y`` (👍, it helped) or ``n`` (👎) and ``<answer>`` the kind of answer it
+  was, ``d`` (direct) or ``a`` (with alternatives): ``fyd:capaciteit``. Nothing about the
+  user or the question; letters only, so that it survives a URL's query string as it is.
 
 :func:`parse` is total: any string, forged or truncated, gives a target or an
 :class:`InvalidPayload`, never an exception. Whether a named page or theme exists is for the
@@ -29,6 +33,7 @@ _ID = r"[a-z0-9-]{1,60}"
 _PAYLOAD = re.compile(
     rf"home|t:(?P<theme>{_ID})|p:(?P<page>{_ID})(?::(?P<part>[2-9]|[1-9][0-9]))?"
     rf"|a:(?P<action>{'|'.join(ACTIONS)})"
+    rf"|f(?P<rating>[yn])(?P<answer>[da]):(?P<rated>{_ID})"
 )
 
 
@@ -56,13 +61,23 @@ class OpenAction:
 
 
 @dataclass(frozen=True, slots=True)
+class Rate:
+    """Feedback on the answer ``page_id`` gave: ``helpful`` (👍) or not (👎); ``direct``
+    whether it was a direct answer or one with alternatives."""
+
+    page_id: str
+    helpful: bool
+    direct: bool
+
+
+@dataclass(frozen=True, slots=True)
 class InvalidPayload:
     """A payload that does not parse; ``size`` in bytes says how much came (for logs)."""
 
     size: int
 
 
-Target = OpenHome | OpenTheme | OpenPage | OpenAction | InvalidPayload
+Target = OpenHome | OpenTheme | OpenPage | OpenAction | Rate | InvalidPayload
 
 
 def parse(payload: object) -> Target:
@@ -72,6 +87,8 @@ def parse(payload: object) -> Target:
     OpenPage(page_id='capaciteit', part=2)
     >>> parse("p:capaciteit:1")
     InvalidPayload(size=14)
+    >>> parse("fnd:capaciteit")
+    Rate(page_id='capaciteit', helpful=False, direct=True)
     """
     if not isinstance(payload, str):  # a channel's JSON may carry a number or null
         return InvalidPayload(size=0)
@@ -82,6 +99,8 @@ def parse(payload: object) -> Target:
         return OpenTheme(match["theme"])
     if match["page"]:
         return OpenPage(match["page"], int(match["part"] or 1))
+    if match["rated"]:
+        return Rate(match["rated"], helpful=match["rating"] == "y", direct=match["answer"] == "d")
     if match["action"]:
         return OpenAction(match["action"])  # type: ignore[arg-type]  # the regex allows only ACTIONS
     return OpenHome()
@@ -105,6 +124,12 @@ def page(page_id: str, part: int = 1) -> str:
 def action(name: Action) -> str:
     """The payload of the help or about text."""
     return _checked(f"a:{name}")
+
+
+def feedback(page_id: str, *, helpful: bool, direct: bool) -> str:
+    """The payload of 👍 (``helpful``) or 👎 under the answer ``page_id`` gave; ``direct``:
+    a direct answer, not one with alternatives."""
+    return _checked(f"f{'y' if helpful else 'n'}{'d' if direct else 'a'}:{page_id}")
 
 
 def _checked(payload: str) -> str:

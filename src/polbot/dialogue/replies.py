@@ -48,6 +48,7 @@ ReplyKind = Literal[
     "alternatives",
     "fallback",
     "smalltalk",
+    "feedback",
     "help",
     "invalid",
     "error",
@@ -62,7 +63,8 @@ class Reply:
     ``kind`` says what the reply is for metrics and logs: ``menu`` (home menu), ``theme``,
     ``page``, ``answer`` (a page's summary for a question), ``alternatives`` (that, with "Bedoelde u
     misschien:" and the other likely pages),
-    ``fallback`` (the handbook has no answer), ``smalltalk``, ``help`` (help, about, and
+    ``fallback`` (the handbook has no answer), ``smalltalk``, ``feedback`` (the reply to
+    👍/👎 under an answer), ``help`` (help, about, and
     answers to empty or overlong messages), ``invalid`` (a payload that opens nothing) or
     ``error`` (the apology when something broke on polbot's side);
     ``page_id`` the page it shows, if any.

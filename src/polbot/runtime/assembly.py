@@ -19,6 +19,8 @@ from polbot.paths import default_knowledge_dir
 
 if TYPE_CHECKING:
     from polbot.dialogue import Assistant
+    from polbot.review import Recorder
+    from polbot.runtime.live import Live
     from polbot.runtime.metrics import Metrics
     from polbot.runtime.observe import ObservedHandler
     from polbot.search import Engine
@@ -26,7 +28,11 @@ if TYPE_CHECKING:
 
 class Assembly:
     """The parts over one knowledge base; pass ready-made ones to use them instead (tests
-    pass their own assistant, the server one :class:`Metrics` for every channel)."""
+    pass their own assistant, the server one :class:`Metrics` for every channel).
+
+    ``recorder`` (the review store, :func:`polbot.review.open_recorder`) is told of every
+    question and 👍/👎 the handlers see; without one nothing is recorded.
+    """
 
     def __init__(
         self,
@@ -35,8 +41,10 @@ class Assembly:
         engine: Engine | None = None,
         assistant: Assistant | None = None,
         metrics: Metrics | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self.kb = kb
+        self.recorder = recorder
         # cached_property reads the instance's __dict__ first: a part given here is used.
         given = {"engine": engine, "assistant": assistant, "metrics": metrics}
         self.__dict__.update({name: part for name, part in given.items() if part is not None})
@@ -68,9 +76,18 @@ class Assembly:
 
         return Metrics()
 
+    @cached_property
+    def live(self) -> Live:
+        """The knowledge base and assistant in use: :attr:`kb` and :attr:`assistant` until a
+        reload (:class:`polbot.runtime.reload.Reloader`) swaps them."""
+        from polbot.runtime.live import Live
+
+        return Live(self.kb, self.assistant)
+
     def handler(self, channel: str) -> ObservedHandler:
         """The assistant as ``channel`` gets it: timed, counted and logged in :attr:`metrics`,
-        with the channel's texts and its ``reject()``."""
+        with the channel's texts and its ``reject()``, reporting to :attr:`recorder`; it
+        follows :attr:`live` through reloads."""
         from polbot.runtime.observe import observe
 
-        return observe(self.assistant, channel, self.metrics, self.kb)
+        return observe(self.live, channel, self.metrics, self.recorder)

@@ -45,6 +45,8 @@ FIELDS = (
     "version",
     "pages",
     "max_connections",
+    "problems",
+    "duration_ms",
 )
 """The only record attributes that reach the log besides time, level, logger and event."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from prometheus_client import (
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     disable_created_metrics,
     generate_latest,
@@ -65,6 +66,31 @@ class Metrics:
             ["channel"],
             registry=self.registry,
         )
+
+        # The content owner's loop (issue 14): feedback per page, the knowledge base in use.
+        self.feedback = Counter(
+            "polbot_feedback",
+            "Feedback buttons pressed under answers, by page and rating.",
+            ["channel", "page", "rating"],
+            registry=self.registry,
+        )
+        self.knowledge_info = Gauge(
+            "polbot_knowledge_info",
+            "The knowledge base in use (always 1): its pages and when it was loaded (UTC).",
+            ["pages", "loaded_at"],
+            registry=self.registry,
+        )
+        self.knowledge_reloads = Counter(
+            "polbot_knowledge_reload",
+            "Reloads of the knowledge base: ok (swapped in) or invalid (refused).",
+            ["result"],
+            registry=self.registry,
+        )
+
+    def knowledge_loaded(self, pages: int, loaded_at: str) -> None:
+        """Say which knowledge base serves: one ``polbot_knowledge_info`` series only."""
+        self.knowledge_info.clear()
+        self.knowledge_info.labels(str(pages), loaded_at).set(1)
 
     def exposition(self) -> bytes:
         """The Prometheus text format of every metric in this registry."""

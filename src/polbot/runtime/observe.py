@@ -3,8 +3,10 @@
 A channel adapter receives ``observe(assistant, "telegram", ...)`` and only calls its
 ``handle(event)``. The wrapper adds what every channel needs the same way: the latency
 histogram, the counters by reply kind, one JSON log line per event without text or ids,
-the channel on the assistant's own log lines (a forged button payload), and a polite reply
-instead of a crash when the assistant fails unexpectedly.
+the channel on the assistant's own log lines (a forged button payload), a polite reply
+instead of a crash when the assistant fails unexpectedly, and the assistant's reports
+(:class:`polbot.dialogue.Observer`) passed on: each question and its search result to the
+review store, each 👍/👎 to the feedback counter and the review store.
 """
 
 from __future__ import annotations
@@ -14,12 +16,14 @@ import time
 from contextvars import ContextVar
 
 from polbot.dialogue import assistant as assistant_module
-from polbot.dialogue.assistant import Assistant
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.replies import Button, Paragraph, Reply, Span
 from polbot.knowledge.model import KnowledgeBase
+from polbot.review import Recorder
+from polbot.runtime.live import Live
 from polbot.runtime.logs import elapsed_ms
 from polbot.runtime.metrics import QUESTION_KINDS, Metrics
+from polbot.search.result import Candidate, SearchResult
 
 log = logging.getLogger("polbot.server")
 
@@ -48,18 +52,41 @@ def error_reply(kb: KnowledgeBase) -> Reply:
     )
 
 
+class _Report:
+    """The assistant's :class:`polbot.dialogue.Observer` for one channel: what it decided,
+    to the feedback counter and the review store (which never raises, see ``Recorder``)."""
+
+    def __init__(self, channel: str, metrics: Metrics, recorder: Recorder | None) -> None:
+        self.channel, self._metrics, self._recorder = channel, metrics, recorder
+
+    def searched(self, question: str, result: SearchResult) -> None:
+        if self._recorder is not None:
+            self._recorder.record_question(question, result, self.channel)
+
+    def rated(self, page_id: str, helpful: bool, offered: tuple[Candidate, ...]) -> None:
+        # page_id names a page of the knowledge base (the assistant checked): few series.
+        rating = "helpful" if helpful else "not-helpful"
+        self._metrics.feedback.labels(self.channel, page_id, rating).inc()
+        if self._recorder is not None:
+            self._recorder.record_feedback(page_id, helpful, self.channel, offered)
+
+
 class ObservedHandler:
     """Wraps the assistant for one channel; see :func:`observe`. It is the
     ``polbot.channels.ChannelHandler`` every channel adapter gets."""
 
     def __init__(
-        self, assistant: Assistant, channel: str, metrics: Metrics, kb: KnowledgeBase
+        self,
+        live: Live,
+        channel: str,
+        metrics: Metrics,
+        recorder: Recorder | None = None,
     ) -> None:
         self.channel = channel
-        self._assistant = assistant
+        self._live = live
         self._metrics = metrics
-        self._kb = kb
-        self._apology = error_reply(kb)
+        self._report = _Report(channel, metrics, recorder)
+        self._apology = error_reply(live.current.kb)
         assistant_log = logging.getLogger(_ASSISTANT_LOGGER)
         if not any(isinstance(existing, _ChannelField) for existing in assistant_log.filters):
             assistant_log.addFilter(_ChannelField())
@@ -70,7 +97,8 @@ class ObservedHandler:
         start = time.perf_counter()
         channel = _channel.set(self.channel)
         try:
-            replies = self._assistant.handle(event)
+            # One knowledge base for the whole event, even if a reload swaps it meanwhile.
+            replies = self._live.current.assistant.handle(event, self._report)
         except Exception as exc:
             self._metrics.errors.labels(self.channel).inc()
             log.error(
@@ -107,7 +135,7 @@ class ObservedHandler:
 
     def message(self, key: str, **fields: str) -> str:
         """The knowledge base's text ``key``: a channel's own texts (``web-...``) live there."""
-        return self._kb.message(key, **fields)
+        return self._live.current.kb.message(key, **fields)
 
     def reject(self, reason: str, *, logged: bool = False) -> None:
         """Count and log (one line, no content) input refused before reaching the assistant;
@@ -121,14 +149,15 @@ class ObservedHandler:
 
 
 def observe(
-    assistant: Assistant, channel: str, metrics: Metrics, kb: KnowledgeBase
+    live: Live, channel: str, metrics: Metrics, recorder: Recorder | None = None
 ) -> ObservedHandler:
-    """The handler a channel adapter gets: ``assistant`` with metrics and logs for ``channel``.
+    """The handler a channel adapter gets: the assistant of ``live`` with metrics and logs
+    for ``channel``, its questions and feedback reported to ``recorder``.
 
     Besides ``handle(event)`` it offers ``message(key)`` for the channel's own texts and
     ``reject(reason)`` to count and log input refused before it reached the assistant.
     """
-    return ObservedHandler(assistant, channel, metrics, kb)
+    return ObservedHandler(live, channel, metrics, recorder)
 
 
 def _kind(replies: tuple[Reply, ...]) -> str:

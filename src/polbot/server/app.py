@@ -1,20 +1,28 @@
 """The application: configuration and the parts (:mod:`polbot.runtime.assembly`) -> channels.
 
-:func:`create_app` assembles the real parts; :func:`build_app` takes them ready-made
-(tests pass their own). One :class:`aiohttp.web.Application` serves every enabled channel,
-the probes and the metrics, with security headers on every response.
+:func:`create_app` assembles the real parts, the review store included; :func:`build_app`
+takes them ready-made (tests pass their own). One :class:`aiohttp.web.Application` serves
+every enabled channel, the probes and the metrics, with security headers on every response;
+it reloads the knowledge base when its folder changes (``knowledge.watch``) or on SIGHUP
+(:mod:`polbot.runtime.reload`), and closes the review store when it stops.
 """
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
 from polbot.channels import register
 from polbot.dialogue import Assistant
+from polbot.knowledge import load_knowledge
 from polbot.knowledge.model import KnowledgeBase
+from polbot.review import Recorder, open_recorder
 from polbot.runtime.assembly import Assembly
 from polbot.runtime.body import BODY_TIMEOUT
 from polbot.runtime.metrics import Metrics
+from polbot.runtime.reload import RELOADER, Reloader
 from polbot.runtime.shutdown import SHUTDOWN, Shutdown
 from polbot.server.config import Settings
 from polbot.server.runner import ERROR_PAGES, ErrorPages, run
@@ -40,12 +48,20 @@ SERVER = "polbot"
 
 
 def create_app(settings: Settings) -> web.Application:
-    """The server for ``settings``: loads the knowledge base and builds the assistant.
+    """The server for ``settings``: loads the knowledge base, builds the assistant and opens
+    the review store (one that writes nothing unless ``review.enabled``).
 
-    Raises :class:`polbot.errors.KnowledgeError` for a broken knowledge base and
+    Raises :class:`polbot.errors.KnowledgeError` for a broken knowledge base,
+    :class:`polbot.errors.ReviewError` for a review store that cannot be opened and
     :class:`polbot.errors.ChannelSetupError` for an enabled channel that lacks a setting.
     """
-    return serve_parts(settings, Assembly.load(settings.knowledge_dir))
+    kb = load_knowledge(settings.knowledge_dir)
+    recorder = open_recorder(settings.review)
+    try:
+        return serve_parts(settings, Assembly(kb, recorder=recorder))
+    except BaseException:
+        recorder.close()
+        raise
 
 
 def build_app(
@@ -84,8 +100,35 @@ def serve_parts(settings: Settings, parts: Assembly) -> web.Application:
     app.router.add_get("/readyz", readiness.probe)
     app.router.add_get("/metrics", _metrics)
 
+    reloader = Reloader(settings.knowledge_dir, parts)
+    app[RELOADER] = reloader
+    if settings.knowledge.watch:
+        app.cleanup_ctx.append(_watching(reloader))
+    if parts.recorder is not None:
+        app.on_cleanup.append(_closing(parts.recorder))
+
     register(app, settings.channels, parts.handler)
     return app
+
+
+def _watching(
+    reloader: Reloader,
+) -> Callable[[web.Application], AsyncIterator[None]]:
+    async def watching(_app: web.Application) -> AsyncIterator[None]:
+        task = asyncio.create_task(reloader.watch(), name="polbot-knowledge-watch")
+        yield
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+    return watching
+
+
+def _closing(recorder: Recorder) -> Callable[[web.Application], Awaitable[None]]:
+    async def close(_app: web.Application) -> None:
+        # After the requests in flight: what they recorded is written before the exit.
+        await asyncio.to_thread(recorder.close)
+
+    return close
 
 
 class _Readiness:

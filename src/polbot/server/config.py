@@ -51,6 +51,7 @@ __all__ = [
     "ALIASES",
     "SECRETS",
     "ChannelSettings",
+    "KnowledgeSettings",
     "Settings",
     "TeamsSettings",
     "TelegramSettings",
@@ -80,6 +81,12 @@ NOT_SETTINGS = frozenset({CONFIG_ENV, *ALIASES})
 _URL_PASSWORD = re.compile(r"(://[^/:@]*:)[^/@]*@")
 
 
+class KnowledgeSettings(Section):
+    """``knowledge.watch``: reload the knowledge base when a file of its folder changes."""
+
+    watch: bool = True
+
+
 class ChannelSettings(Section):
     web: WebSettings = WebSettings()
     telegram: TelegramSettings = TelegramSettings()
@@ -92,6 +99,7 @@ class Settings(Section):
     host: str = "0.0.0.0"
     port: int = Field(default=8080, ge=0, le=65535)
     knowledge_dir: Path = Field(default_factory=default_knowledge_dir)
+    knowledge: KnowledgeSettings = KnowledgeSettings()
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     access_log: bool = False
     public_url: PublicUrl | None = None

@@ -18,10 +18,12 @@ add what aiohttp's ``run_app`` leaves open and a server on a public address need
   encoding it cannot decode, a handler that failed) like the app's: JSON with the Dutch
   text, the security headers, nothing of the request echoed, one log line without the
   client's address.
-- **Signals**: SIGHUP is logged and ignored; SIGTERM turns ``/readyz`` to 503 at once,
-  keeps serving for ``shutdown_drain`` seconds so that a balancer stops sending, then closes
-  the listener and gives requests in flight up to ``shutdown_timeout`` (those whose body is
-  still arriving are cut off: aiohttp reads no more from then on).
+- **Signals**: SIGHUP reloads the knowledge base (:mod:`polbot.runtime.reload`: validated
+  and built beside the running one, then swapped in; refused and logged if invalid);
+  SIGTERM turns ``/readyz`` to 503 at once, keeps serving for ``shutdown_drain`` seconds
+  so that a balancer stops sending, then closes the listener and gives requests in flight
+  up to ``shutdown_timeout`` (those whose body is still arriving are cut off: aiohttp reads
+  no more from then on).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from polbot.runtime.logs import AccessLogger
+from polbot.runtime.reload import RELOADER
 from polbot.runtime.shutdown import SHUTDOWN, Shutdown
 from polbot.server.config import Settings
 
@@ -376,12 +379,19 @@ async def _serve_until_signalled(app: web.Application, settings: Settings) -> No
 
     for stopping in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stopping, stop_on, stopping)
-    # SIGHUP will reload the knowledge base; until then a terminal closing, or an operator
-    # used to "reload", must not end the process.
-    loop.add_signal_handler(
-        signal.SIGHUP,
-        lambda: log.warning("SIGHUP ignored", extra={"reason": "reload not implemented"}),
-    )
+    reloads: set[asyncio.Task[bool]] = set()  # referenced until done
+    reloader = app.get(RELOADER)
+
+    def hangup() -> None:
+        if reloader is None:
+            log.warning("SIGHUP ignored", extra={"reason": "nothing to reload"})
+            return
+        log.info("reloading", extra={"reason": "SIGHUP"})
+        task = loop.create_task(reloader.reload("SIGHUP"))
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, hangup)
     async with serving(app, settings) as listener:
         log.info("listening", extra={"host": settings.host, "port": listener.port})
         signum = await stop

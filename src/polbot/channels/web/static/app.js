@@ -129,11 +129,16 @@
 
   // What a button is to the reader, from its payload (see polbot.dialogue.payloads):
   // "primary" goes on in the page shown ("Lees verder"), "nav" goes back (home, the theme),
-  // "related" opens another page from a page, "choice" is an option of a menu.
+  // "related" opens another page from a page, "choice" is an option of a menu, "feedback"
+  // says whether the answer helped (a small row of its own above the way back).
+  const ROWS = ["primary", "choice", "related", "feedback", "nav"];
   function role(button, reply) {
     const payload = String(button.payload);
     if (payload === "home") {
       return "nav";
+    }
+    if (/^f[yn][da]:/.test(payload)) {
+      return "feedback";
     }
     if (!reply.page_id) {
       return "choice";
@@ -157,7 +162,7 @@
     group.setAttribute("role", "group");
     group.setAttribute("aria-label", texts.buttonsLabel);
     const rows = {};
-    for (const name of ["primary", "choice", "related", "nav"]) {
+    for (const name of ROWS) {
       rows[name] = document.createElement("div");
       rows[name].className = "row-" + name;
     }
@@ -173,7 +178,7 @@
       });
       rows[kind].appendChild(element);
     }
-    for (const name of ["primary", "choice", "related", "nav"]) {
+    for (const name of ROWS) {
       if (rows[name].childElementCount) {
         group.appendChild(rows[name]);
       }
