@@ -10,6 +10,7 @@ loads only what it needs.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -28,6 +29,21 @@ if TYPE_CHECKING:
     from postgres_support import PostgresServer
     from teams_support import FakeConnector
     from telegram_fake import FakeBotApi
+
+
+@pytest.fixture(autouse=True)
+def _no_log_setup_left_behind() -> Iterator[None]:
+    """Undo a command's ``setup_logging`` after each test: its handler writes to the stream
+    that was stdout or stderr then, which pytest closes once the test has been captured."""
+    root = logging.getLogger()
+    level = root.level
+    yield
+    from polbot.runtime.logs import JsonFormatter
+
+    for handler in list(root.handlers):
+        if isinstance(handler.formatter, JsonFormatter):
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(scope="session")

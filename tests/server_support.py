@@ -87,14 +87,18 @@ class Server:
 
 @contextmanager
 def polbot_serve(tmp_path: Path, **env: str) -> Iterator[Server]:
-    """Run ``polbot serve`` on a free loopback port until /healthz answers; stop it after."""
+    """Run ``polbot serve`` on a free loopback port (``--port``, which wins over a
+    ``POLBOT_PORT`` in ``env``) until /healthz answers; stop it after."""
     port = free_port()
     log = tmp_path / f"serve-{port}.log"
-    environ = clean_environ(POLBOT_HOST="127.0.0.1", POLBOT_PORT=str(port), **env)
+    environ = {**clean_environ(POLBOT_HOST="127.0.0.1"), **env}
     start = time.perf_counter()
     with log.open("wb") as sink:
         process = subprocess.Popen(
-            [str(POLBOT), "serve"], stdout=sink, stderr=subprocess.STDOUT, env=environ
+            [str(POLBOT), "serve", "--port", str(port)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=environ,
         )
     server = Server(process, f"http://127.0.0.1:{port}", log)
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -150,7 +152,6 @@ def test_a_secret_in_a_polbot_variable_is_an_error() -> None:
         ("port: 8080\nport: 9090\n", {}, "polbot.yaml:2: port: duplicate key 'port'"),
         ("- a list\n", {}, "polbot.yaml: the file must hold a mapping of settings"),
         ("", {"POLBOT_PORT": "eighty"}, "environment variable POLBOT_PORT: port: Input should be"),
-        ("", {"POLBOT_PROT": "1"}, "environment variable POLBOT_PROT: prot: unknown setting"),
         (
             "",
             {"POLBOT_PUBLIC_URL": "bot.example.nl"},
@@ -222,3 +223,59 @@ def test_a_bad_port_option_is_one_clear_line_and_exit_2(
     [*_usage, message] = capsys.readouterr().err.splitlines()
     assert message.endswith(f"argument --port: {port!r} is not a port number (0 to 65535)")
     assert "_port" not in message
+
+
+SERVICE_LINKS = {
+    # What Kubernetes puts into a pod for a Service named polbot (port 80 -> http) ...
+    "POLBOT_PORT": "tcp://10.0.0.1:80",
+    "POLBOT_SERVICE_HOST": "10.0.0.1",
+    "POLBOT_SERVICE_PORT": "80",
+    "POLBOT_SERVICE_PORT_HTTP": "80",
+    "POLBOT_PORT_80_TCP": "tcp://10.0.0.1:80",
+    "POLBOT_PORT_80_TCP_PROTO": "tcp",
+    "POLBOT_PORT_80_TCP_PORT": "80",
+    "POLBOT_PORT_80_TCP_ADDR": "10.0.0.1",
+    # ... and for one named polbot-postgresql.
+    "POLBOT_POSTGRESQL_PORT": "tcp://10.0.0.2:5432",
+    "POLBOT_POSTGRESQL_SERVICE_HOST": "10.0.0.2",
+    "POLBOT_POSTGRESQL_PORT_5432_TCP_ADDR": "10.0.0.2",
+}
+
+
+def test_kubernetes_service_links_are_ignored_with_one_info_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="polbot"):
+        settings = load_settings(BUNDLED, environ=SERVICE_LINKS)
+    assert settings == load_settings(BUNDLED, environ={})
+    (record,) = caplog.records
+    assert (record.levelname, record.getMessage()) == ("INFO", "environment variable ignored")
+    assert record.variable == "POLBOT_PORT"  # type: ignore[attr-defined]
+
+
+def test_the_port_setting_still_reads_a_number_beside_the_service_links() -> None:
+    settings = load_settings(BUNDLED, environ={**SERVICE_LINKS, "POLBOT_PORT": "9000"})
+    assert settings.port == 9000
+
+
+@pytest.mark.parametrize("name", ["POLBOT_PROT", "POLBOT_CHANNELS__WEB__ENABELD", "POLBOT_X__Y"])
+def test_an_unknown_polbot_name_is_one_warning_and_changes_nothing(
+    name: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG, logger="polbot"):
+        settings = load_settings(BUNDLED, environ={name: "1"})
+    assert settings == load_settings(BUNDLED, environ={})
+    (record,) = caplog.records
+    assert (record.levelname, record.getMessage()) == ("WARNING", "environment variable ignored")
+    assert record.variable == name  # type: ignore[attr-defined]
+
+
+def test_polbot_config_names_an_ignored_variable_on_stderr(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("POLBOT_PROT", "9123")
+    assert main(["config", "--config", str(BUNDLED)]) == 0
+    captured = capsys.readouterr()
+    (line,) = [json.loads(line) for line in captured.err.splitlines()]
+    assert (line["level"], line["variable"]) == ("warning", "POLBOT_PROT")
+    assert "port: 8080" in captured.out

@@ -290,6 +290,31 @@ def test_start_up_is_logged_and_quick(tmp_path: Path) -> None:
     assert server.started_in < 20
 
 
+def test_kubernetes_service_links_in_the_environment_do_not_stop_the_server(
+    tmp_path: Path,
+) -> None:
+    """Issue 15's crash loop: a Service named polbot puts these into every pod."""
+    links = {
+        "POLBOT_PORT": "tcp://10.0.0.1:8080",
+        "POLBOT_SERVICE_HOST": "10.0.0.1",
+        "POLBOT_SERVICE_PORT": "8080",
+        "POLBOT_PORT_8080_TCP": "tcp://10.0.0.1:8080",
+        "POLBOT_PORT_8080_TCP_ADDR": "10.0.0.1",
+        "POLBOT_UNKNOWN_THING": "1",
+    }
+    with polbot_serve(tmp_path, **links) as server:
+        status, _ = post_json(server.url + "/api/chat", {"command": "start"})
+        assert status == 200
+        assert server.stop() == 0
+    lines = json_lines(server.output())
+    ignored = [line for line in lines if line["event"] == "environment variable ignored"]
+    assert [(line["level"], line["variable"]) for line in ignored] == [
+        ("info", "POLBOT_PORT"),
+        ("warning", "POLBOT_UNKNOWN_THING"),
+    ]
+    assert [line for line in lines if line["level"] == "error"] == []
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [

@@ -47,6 +47,7 @@ def serve(args: argparse.Namespace) -> int:
 
     # From the first moment: loading the knowledge base takes seconds.
     ignore_hangups()
+    setup_logging("INFO")  # for what the configuration says about itself, then its own level
     settings = load_settings(args.config)
     overrides = {"host": args.host, "port": args.port}
     settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
@@ -79,6 +80,10 @@ def config_arguments(parser: argparse.ArgumentParser) -> None:
 
 def config(args: argparse.Namespace) -> int:
     """Print the effective configuration as YAML, every secret masked."""
+    from polbot.runtime.logs import setup_logging
+
+    # The configuration's warnings (an environment variable ignored) beside the YAML.
+    setup_logging("INFO", sys.stderr)
     settings = load_settings(args.config)
     print(yaml.safe_dump(settings.masked(), sort_keys=False, allow_unicode=True), end="")
     return 0

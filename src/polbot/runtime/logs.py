@@ -24,6 +24,7 @@ import re
 import sys
 import time
 from datetime import UTC, datetime
+from typing import TextIO
 
 from aiohttp.abc import AbstractAccessLogger
 from aiohttp.web import BaseRequest, StreamResponse
@@ -47,6 +48,8 @@ FIELDS = (
     "max_connections",
     "problems",
     "duration_ms",
+    "variable",
+    "channels",
 )
 """The only record attributes that reach the log besides time, level, logger and event."""
 
@@ -104,9 +107,10 @@ def _ipv6_redacted(match: re.Match[str]) -> str:
     return REDACTED
 
 
-def setup_logging(level: str = "INFO") -> None:
-    """Send every log record to stdout as JSON lines at ``level``; idempotent."""
-    handler = logging.StreamHandler(sys.stdout)
+def setup_logging(level: str = "INFO", stream: TextIO | None = None) -> None:
+    """Send every log record to ``stream`` (default: stdout) as JSON lines at ``level``;
+    idempotent."""
+    handler = logging.StreamHandler(stream or sys.stdout)
     handler.setFormatter(JsonFormatter())
     root = logging.getLogger()
     for old in list(root.handlers):

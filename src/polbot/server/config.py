@@ -10,6 +10,13 @@ Sources, later ones win:
 4. ``POLBOT_<KEY>`` for every key, ``__`` between nested keys (``POLBOT_PORT``,
    ``POLBOT_CHANNELS__TELEGRAM__ENABLED``).
 
+Only those names are read. Kubernetes puts service links into every pod of a namespace,
+``POLBOT_SERVICE_HOST``, ``POLBOT_PORT_8080_TCP_ADDR`` and ``POLBOT_PORT=tcp://10.0.0.1:8080``
+for a Service named ``polbot``: they are ignored (the last, which has the name of the port
+setting, with one info line). Any other ``POLBOT_`` name that is not a setting is one warning
+line and changes nothing: a platform may set names of its own, and a crash loop over one
+helps nobody. A bad *value* of a setting is still an error.
+
 Secrets come from their own environment variables only (:data:`SECRETS`); a secret in the
 file or in a ``POLBOT_`` variable is an error, so nobody commits a token by accident.
 Every problem is a :class:`polbot.errors.ConfigError` that names its source and field. Each
@@ -19,13 +26,14 @@ them together and reads them.
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from polbot.channels.teams.settings import TeamsSettings
 from polbot.channels.telegram.settings import TelegramSettings
@@ -76,6 +84,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 NOT_SETTINGS = frozenset({CONFIG_ENV, *ALIASES})
 """``POLBOT_`` variables that are not ``POLBOT_<KEY>`` overrides."""
+
+# Kubernetes' service links of a Service named polbot or polbot-<anything>
+# (https://kubernetes.io/docs/concepts/services-networking/service/#environment-variables):
+# <NAME>_SERVICE_HOST, <NAME>_SERVICE_PORT[_<PORT NAME>], <NAME>_PORT_<N>_<PROTO>[_PROTO|_PORT
+# |_ADDR], and <NAME>_PORT=<proto>://<address>:<port>, the one whose name can be a setting's.
+_SERVICE_LINK_NAME = re.compile(
+    rf"^{ENV_PREFIX}(?:[A-Z0-9_]+_)?"
+    r"(?:SERVICE_HOST|SERVICE_PORT(?:_[A-Z0-9_]+)?"
+    r"|PORT_\d+_(?:TCP|UDP|SCTP)(?:_PROTO|_PORT|_ADDR)?)$"
+)
+_SERVICE_LINK_PORT = re.compile(rf"^{ENV_PREFIX}(?:[A-Z0-9_]+_)?PORT$")
+_SERVICE_LINK_VALUE = re.compile(r"^(?:tcp|udp|sctp)://\S+:\d+$")
+
+log = logging.getLogger("polbot.server.config")
 
 # The password of a URL's user ("postgresql://polbot:secret@db/polbot").
 _URL_PASSWORD = re.compile(r"(://[^/:@]*:)[^/@]*@")
@@ -157,8 +179,9 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
             _put(data, sources, ALIASES[name], value, f"environment variable {name}")
     for name, value in environ.items():
         if name.startswith(ENV_PREFIX) and name not in NOT_SETTINGS:
-            keys = tuple(name[len(ENV_PREFIX) :].lower().split("__"))
-            _put(data, sources, keys, value, f"environment variable {name}")
+            keys = _setting_of(name, value)
+            if keys is not None:
+                _put(data, sources, keys, value, f"environment variable {name}")
     for keys, source in sources.items():
         if keys in SECRETS:
             raise ConfigError(
@@ -175,6 +198,41 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         raise ConfigError(_describe(exc, sources, path)) from exc
     # The review database defaults to review.db beside the file (relative paths too).
     return settings.model_copy(update={"review": settings.review.resolved(path.parent)})
+
+
+def _setting_of(name: str, value: str) -> tuple[str, ...] | None:
+    """The keys of the setting the ``POLBOT_`` variable ``name`` sets, or ``None`` (logged)
+    for a service link or a name that is no setting."""
+    if _SERVICE_LINK_PORT.match(name) and _SERVICE_LINK_VALUE.match(value):
+        if name == f"{ENV_PREFIX}PORT":  # the port setting's name: say why it has no effect
+            log.info(
+                "environment variable ignored",
+                extra={"variable": name, "reason": "a Kubernetes service link, not a port"},
+            )
+        return None
+    keys = tuple(name[len(ENV_PREFIX) :].lower().split("__"))
+    if _is_setting(keys):
+        return keys
+    if not _SERVICE_LINK_NAME.match(name):
+        log.warning(
+            "environment variable ignored", extra={"variable": name, "reason": "no such setting"}
+        )
+    return None
+
+
+def _is_setting(keys: tuple[str, ...]) -> bool:
+    """Whether ``keys`` name a setting (a section, or a value in one) of :class:`Settings`."""
+    model: type[BaseModel] = Settings
+    for depth, key in enumerate(keys):
+        field = model.model_fields.get(key)
+        if field is None:
+            return False
+        annotation = field.annotation
+        if depth + 1 < len(keys):
+            if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+                return False
+            model = annotation
+    return True
 
 
 def _read_file(path: Path, *, required: bool) -> tuple[dict[str, Any], dict[tuple, str]]:
