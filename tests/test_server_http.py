@@ -11,10 +11,11 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+import polbot
 from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
 from polbot.dialogue import Event, Reply
 from polbot.runtime.metrics import Metrics
-from polbot.server.app import SECURITY_HEADERS, build_app
+from polbot.server.app import METRICS_LISTENER, SECURITY_HEADERS, build_app
 from server_support import real_parts, settings
 
 
@@ -323,3 +324,36 @@ async def test_the_issue_questions_get_their_page_straight_away(
     assert (reply["kind"], reply["page_id"]) == ("answer", page_id)
     assert title in json.dumps(reply, ensure_ascii=False)
     assert ALTERNATIVES_LEAD not in json.dumps(reply, ensure_ascii=False)
+
+
+async def test_metrics_name_the_version_and_the_process(http: aiohttp.ClientSession) -> None:
+    assert await metric(http, "polbot_build_info", version=polbot.__version__) == 1.0
+    async with http.get("/metrics") as response:
+        text = await response.text()
+    for name in ("process_resident_memory_bytes", "process_cpu_seconds_total", "process_open_fds"):
+        found = re.search(rf"^{name} (\S+)$", text, flags=re.MULTILINE)
+        assert found and float(found[1]) > 0, name
+
+
+async def test_metrics_on_a_port_of_their_own_and_no_longer_on_the_public_one() -> None:
+    kb, assistant = real_parts()
+    app = build_app(settings(host="127.0.0.1", metrics={"port": 0}), kb, assistant)
+    async with (
+        TestServer(app, host="127.0.0.1") as public,
+        aiohttp.ClientSession(trust_env=False) as http,
+    ):
+        internal = f"http://127.0.0.1:{app[METRICS_LISTENER].port}"
+        async with http.post(public.make_url("/api/chat"), json={"text": "wat is polarisatie"}):
+            pass
+        async with http.get(public.make_url("/metrics")) as response:
+            assert response.status == 404
+        async with http.get(f"{internal}/metrics") as response:
+            assert response.status == 200
+            text = await response.text()
+        async with http.get(f"{internal}/healthz") as response:
+            assert response.status == 404  # nothing but /metrics there
+    assert f'polbot_build_info{{version="{polbot.__version__}"}} 1.0' in text
+    assert re.search(r'^polbot_questions_total\{channel="web",kind="\w+"\} 1\.0$', text, re.M)
+    with pytest.raises(aiohttp.ClientConnectionError):  # stopped with the app
+        async with aiohttp.ClientSession(trust_env=False) as http:
+            await http.get(f"{internal}/metrics")

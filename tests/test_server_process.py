@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from server_support import POLBOT, clean_environ, free_port, polbot_serve, post_json
+import polbot
+from server_support import POLBOT, clean_environ, free_port, polbot_serve, post_json, real_parts
 
 pytestmark = pytest.mark.slow
 
@@ -286,6 +287,10 @@ def test_start_up_is_logged_and_quick(tmp_path: Path) -> None:
         assert server.stop() == 0
     listening = next(line for line in json_lines(server.output()) if line["event"] == "listening")
     assert listening["port"] == int(server.url.rsplit(":", 1)[1])
+    # What an operator checks first: which release, how much of the handbook, which channels.
+    assert listening["version"] == polbot.__version__
+    assert listening["pages"] == len(real_parts()[0].pages)
+    assert listening["channels"] == ["web"]
     # Generous bound for a shared 2-core machine; the report gives the measured figure.
     assert server.started_in < 20
 
@@ -362,3 +367,54 @@ def test_a_port_in_use_exits_1_with_one_line() -> None:
     assert result.stderr.startswith(f"polbot serve: cannot listen on 127.0.0.1:{port}: ")
     assert result.stderr.count("\n") == 1
     assert "listening" not in result.stdout
+
+
+def test_polbot_version_prints_the_release() -> None:
+    result = subprocess.run(
+        [str(POLBOT), "--version"], capture_output=True, text=True, timeout=30, check=False
+    )
+    assert (result.returncode, result.stdout) == (0, f"polbot {polbot.__version__}\n")
+
+
+def http_get(url: str) -> tuple[int, str]:
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, ""
+
+
+def test_metrics_port_serves_metrics_apart_from_the_public_port(tmp_path: Path) -> None:
+    port = free_port()
+    with polbot_serve(tmp_path, POLBOT_METRICS__PORT=str(port)) as server:
+        assert http_get(server.url + "/metrics")[0] == 404
+        status, text = http_get(f"http://127.0.0.1:{port}/metrics")
+        assert server.stop() == 0
+    assert status == 200
+    assert f'polbot_build_info{{version="{polbot.__version__}"}} 1.0' in text
+    assert "process_resident_memory_bytes" in text
+    listening = next(line for line in json_lines(server.output()) if line["event"] == "listening")
+    assert listening["metrics_port"] == port
+
+
+@pytest.mark.parametrize("clash", ["in use", "same as port"])
+def test_a_metrics_port_that_cannot_be_had_exits_2_with_one_line(clash: str) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1] if clash == "in use" else free_port()
+        main_port = free_port() if clash == "in use" else port
+        result = subprocess.run(
+            [str(POLBOT), "serve", "--host", "127.0.0.1"],
+            env=clean_environ(POLBOT_PORT=str(main_port), POLBOT_METRICS__PORT=str(port)),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert result.stderr.startswith("polbot serve: ")
+    assert "metrics.port: " in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "Traceback" not in result.stderr + result.stdout

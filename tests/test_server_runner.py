@@ -16,6 +16,7 @@ import pytest
 from aiohttp import web
 
 from polbot.server.app import SECURITY_HEADERS, build_app
+from polbot.server.config import ConfigError, load_settings
 from polbot.server.runner import Listener, serving
 from server_support import read_response, real_parts, settings
 
@@ -210,3 +211,53 @@ async def _every(seconds: float, action: Callable[[], object]) -> None:
         result = action()
         if isinstance(result, Awaitable):
             await result
+
+
+INTRANET = ("https://intranet.example.nl", "https://*.gemeente.example.nl:8443")
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "raw"),
+    [
+        ("GET", "/", None),
+        ("GET", "/static/app.js", None),
+        ("POST", "/api/chat", None),
+        ("GET", "/no/such/page", None),
+        ("GET", "(the server's own error)", BAD_HTTP["unknown method"]),
+    ],
+)
+async def test_frame_ancestors_let_the_named_intranet_pages_frame_the_chat(
+    method: str, path: str, raw: bytes | None
+) -> None:
+    web_settings = {"frame_ancestors": " ".join(INTRANET)}  # as the environment gives it
+    async with server(channels={"web": web_settings}) as listener:
+        if raw is None:
+            request = f"{method} {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{{}}"
+            raw = request.encode()
+        _status, headers, _body = await exchange(listener.port, raw)
+    policy = headers["content-security-policy"]
+    assert f"frame-ancestors {' '.join(INTRANET)};" in policy
+    assert "frame-ancestors 'none'" not in policy
+    assert "x-frame-options" not in headers  # DENY would win over the CSP in old browsers
+    others = {k: v for k, v in SECURITY_HEADERS.items() if k != "Content-Security-Policy"}
+    del others["X-Frame-Options"]
+    for name, value in others.items():
+        assert headers.get(name.lower()) == value, name
+
+
+async def test_without_frame_ancestors_no_page_may_frame_the_chat() -> None:
+    async with server() as listener:
+        _status, headers, _body = await exchange(
+            listener.port, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+        )
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    "origin", ["intranet.example.nl", "https://intranet.example.nl/polbot/", "'self'", "*"]
+)
+def test_a_frame_ancestor_that_is_not_an_origin_is_a_configuration_error(origin: str) -> None:
+    variable = "POLBOT_CHANNELS__WEB__FRAME_ANCESTORS"
+    with pytest.raises(ConfigError, match=f"environment variable {variable}: channels.web"):
+        load_settings(environ={variable: f"https://a.example.nl {origin}"})

@@ -56,13 +56,14 @@ label in logs and metrics. Modules are imported only when their channel is enabl
 
 def register(
     app: web.Application, settings: Any, handler_for: Callable[[str], ChannelHandler]
-) -> None:
+) -> list[str]:
     """Mount every channel whose section of ``settings`` (``channels``) is enabled on ``app``,
-    each with ``handler_for(name)``.
+    each with ``handler_for(name)``; the names of those mounted, in :data:`CHANNELS` order.
 
     Raises :class:`polbot.errors.ChannelSetupError` naming the channel whose setting is
     missing or wrong.
     """
+    mounted = []
     for name, module in CHANNELS.items():
         section = getattr(settings, name)
         if not section.enabled:
@@ -74,3 +75,5 @@ def register(
             where = f"channels.{name}"
             message = str(exc) if str(exc).startswith(where) else f"{where}: {exc}"
             raise errors.ChannelSetupError(message) from exc
+        mounted.append(name)
+    return mounted

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from polbot import errors
+from polbot import __version__, errors
 
 __all__ = ["COMMANDS", "Command", "main", "parser", "print_error"]
 
@@ -74,6 +74,9 @@ def parser(name: str) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     top = _top_parser()
+    top.add_argument(
+        "--version", action="version", version=f"polbot {__version__}", help="print the version"
+    )
     top.add_argument("command", choices=sorted(COMMANDS), metavar="COMMAND")
     if not argv:
         top.print_help()

@@ -50,6 +50,7 @@ FIELDS = (
     "duration_ms",
     "variable",
     "channels",
+    "metrics_port",
 )
 """The only record attributes that reach the log besides time, level, logger and event."""
 

@@ -1,7 +1,10 @@
 """Prometheus metrics of one server process, in a registry of its own.
 
 Each :class:`Metrics` owns a fresh ``CollectorRegistry``, so two apps in one test process
-never clash over metric names, and ``/metrics`` shows exactly this app's numbers.
+never clash over metric names, and ``/metrics`` shows exactly this app's numbers. Besides
+polbot's own counters it holds ``polbot_build_info{version}`` and the process's figures
+(``process_resident_memory_bytes``, ``process_cpu_seconds_total``, open files, start time)
+from prometheus_client's process collector, which a fresh registry does not have.
 """
 
 from __future__ import annotations
@@ -11,10 +14,14 @@ from prometheus_client import (
     Counter,
     Gauge,
     Histogram,
+    Info,
+    ProcessCollector,
     disable_created_metrics,
     generate_latest,
 )
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from polbot import __version__
 
 # No ``*_created`` series: one timestamp gauge per label set beside every counter and
 # histogram, which Prometheus does not need (it sees resets itself) and which doubles what a
@@ -35,6 +42,10 @@ class Metrics:
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
+        ProcessCollector(registry=self.registry)
+        Info("polbot_build", "The polbot release this process runs.", registry=self.registry).info(
+            {"version": __version__}
+        )
         self.questions = Counter(
             "polbot_questions",
             "Typed questions, by what became of them.",

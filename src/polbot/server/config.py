@@ -60,6 +60,7 @@ __all__ = [
     "SECRETS",
     "ChannelSettings",
     "KnowledgeSettings",
+    "MetricsSettings",
     "Settings",
     "TeamsSettings",
     "TelegramSettings",
@@ -115,6 +116,12 @@ class ChannelSettings(Section):
     teams: TeamsSettings = TeamsSettings()
 
 
+class MetricsSettings(Section):
+    port: int | None = Field(default=None, ge=0, le=65535)
+    """A port of its own for ``/metrics``, on ``host`` too (0: any free one); ``/metrics`` is
+    then no longer served on ``port``. ``None``: on ``port`` with everything else."""
+
+
 class Settings(Section):
     """The validated, effective configuration of one server process."""
 
@@ -137,6 +144,7 @@ class Settings(Section):
     """Seconds between ``/readyz`` turning 503 on SIGTERM and the listener closing."""
     shutdown_timeout: float = Field(default=10.0, ge=0, le=300)
     channels: ChannelSettings = ChannelSettings()
+    metrics: MetricsSettings = MetricsSettings()
     review: ReviewSettings = ReviewSettings()
 
     @model_validator(mode="after")
@@ -196,6 +204,9 @@ def load_settings(path: Path | None = None, environ: Mapping[str, str] | None = 
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, sources, path)) from exc
+    if settings.metrics.port and settings.metrics.port == settings.port:
+        source = sources.get(("metrics", "port"), str(path))
+        raise ConfigError(f"{source}: metrics.port: must differ from port ({settings.port})")
     # The review database defaults to review.db beside the file (relative paths too).
     return settings.model_copy(update={"review": settings.review.resolved(path.parent)})
 

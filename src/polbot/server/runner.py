@@ -97,6 +97,10 @@ class ErrorPages:
 
 ERROR_PAGES = web.AppKey("polbot.error_pages", ErrorPages)
 
+START_FACTS = web.AppKey("polbot.start_facts", dict)
+"""What the start-up line (``listening``) says of the app besides the address: its version,
+pages, channels."""
+
 
 class _Connection(web.RequestHandler):
     """One client connection: aiohttp's, with polbot's error responses and log lines, and
@@ -331,7 +335,7 @@ async def serving(app: web.Application, settings: Settings) -> AsyncIterator[Lis
         **_HEADER_LIMITS,
     }
     try:
-        sock = await _listen(settings.host, settings.port)
+        sock = await listen(settings.host, settings.port)
     except OSError:
         await runner.cleanup()
         raise
@@ -344,7 +348,7 @@ async def serving(app: web.Application, settings: Settings) -> AsyncIterator[Lis
         await listener.stop()
 
 
-async def _listen(host: str, port: int) -> socket.socket:
+async def listen(host: str, port: int) -> socket.socket:
     """A listening socket on the first address ``host`` resolves to."""
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
@@ -393,7 +397,8 @@ async def _serve_until_signalled(app: web.Application, settings: Settings) -> No
 
     loop.add_signal_handler(signal.SIGHUP, hangup)
     async with serving(app, settings) as listener:
-        log.info("listening", extra={"host": settings.host, "port": listener.port})
+        facts = app.get(START_FACTS, {})
+        log.info("listening", extra={"host": settings.host, "port": listener.port, **facts})
         signum = await stop
         log.info("stopping", extra={"reason": signal.Signals(signum).name})
         # Ctrl-C comes from a person at a terminal: no balancer to wait for.
