@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +44,39 @@ class PostgresServer:
 
     def url(self, database: str = "postgres") -> str:
         return f"postgresql://{self.user}@{self.host}:{self.port}/{database}"
+
+    def add_role(self, name: str, password: str, database: str) -> None:
+        """A role that must log in with ``password`` (SCRAM over TCP, where every other
+        role is trusted), and a database ``database`` it owns."""
+        import psycopg
+        from psycopg import sql
+
+        with psycopg.connect(self.url(), autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("CREATE ROLE {} LOGIN PASSWORD {}").format(
+                    sql.Identifier(name), sql.Literal(password)
+                )
+            )
+            connection.execute(
+                sql.SQL("CREATE DATABASE {} OWNER {}").format(
+                    sql.Identifier(database), sql.Identifier(name)
+                )
+            )
+            (hba_file,) = connection.execute("SHOW hba_file").fetchone() or ("",)
+            rules = Path(hba_file).read_text("utf-8")
+            # First match wins: this line before the initdb's "trust" for everyone.
+            rule = f"host all {name} 127.0.0.1/32 scram-sha-256\n"
+            Path(hba_file).write_text(rule + rules, "utf-8")
+            connection.execute("SELECT pg_reload_conf()")
+        # The postmaster rereads the file after the call returns: wait until it asks.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                psycopg.connect(f"postgresql://{name}@{self.host}:{self.port}/{database}").close()
+            except psycopg.OperationalError:
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"PostgreSQL still lets {name} in without a password")
 
     def create_database(self, name: str) -> str:
         """A new, empty database; its URL."""

@@ -1,11 +1,12 @@
 """The deployment files under deploy/: valid for their platform, and held to the code.
 
 Kubernetes manifests are validated with kubernetes-validate against a pinned Kubernetes
-version (and the kustomize build of the base, when a kubectl with kustomize is on the
-machine); the compose file against the Compose Specification's JSON schema (a copy in
-tests/data, from github.com/compose-spec/compose-spec). Each file is then held to what the
-code has: the port the server listens on, the probe paths it answers, the user id of the
-Dockerfile, the settings and secrets that exist.
+version (and the kustomize builds of the base and of the overlay, when a kubectl with
+kustomize is on the machine); the compose file against the Compose Specification's JSON
+schema (a copy in tests/data, from github.com/compose-spec/compose-spec). Each file is then
+held to what the code has: the port the server listens on, the probe paths it answers, the
+user id of the Dockerfile, the settings and secrets that exist, and the review overlay's
+database settings are tried against a real PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,24 +17,33 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import kubernetes_validate
 import pytest
 import yaml
+from sqlalchemy import make_url
 
 from polbot.paths import PROJECT_ROOT
 from polbot.server.config import SECRETS, load_settings
+from server_support import POLBOT, clean_environ
+
+if TYPE_CHECKING:
+    from postgres_support import PostgresServer
 
 DEPLOY = PROJECT_ROOT / "deploy"
 BASE = DEPLOY / "kubernetes" / "base"
+REVIEW_OVERLAY = DEPLOY / "kubernetes" / "overlays" / "review-postgresql"
 KUBERNETES = "1.33.0"
 DOCKERFILE = (PROJECT_ROOT / "Dockerfile").read_text(encoding="utf-8")
-CONFIG = yaml.safe_load((PROJECT_ROOT / "config" / "polbot.yaml").read_text(encoding="utf-8"))
+CONFIG_FILE = PROJECT_ROOT / "config" / "polbot.yaml"
+CONFIG = yaml.safe_load(CONFIG_FILE.read_text(encoding="utf-8"))
 SECRET_NAMES = set(SECRETS.values())
 # Names that are neither settings nor secrets but that the image or Python itself reads.
 PROCESS_NAMES = {"PYTHONUNBUFFERED", "PYTHONDONTWRITEBYTECODE"}
+# What libpq (under psycopg, for a postgresql:// review.database_url) reads itself.
+LIBPQ_NAMES = {"PGPASSWORD"}
 
 
 def kustomization_files(folder: Path) -> Iterator[Path]:
@@ -66,7 +76,7 @@ def dockerfile_user() -> int:
 
 def assert_setting_exists(name: str) -> None:
     """``name`` is a secret, or a ``POLBOT_`` setting that the configuration accepts."""
-    if name in SECRET_NAMES or name in PROCESS_NAMES or name == "POLBOT_CONFIG":
+    if name in SECRET_NAMES | PROCESS_NAMES | LIBPQ_NAMES or name == "POLBOT_CONFIG":
         return
     assert name.startswith("POLBOT_"), f"{name}: not a polbot setting"
     keys = name[len("POLBOT_") :].lower().split("__")
@@ -81,29 +91,55 @@ def assert_setting_exists(name: str) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    [*kustomization_files(BASE), BASE / "secret.example.yaml"],
-    ids=lambda path: path.name,
+    [
+        *kustomization_files(BASE),
+        BASE / "secret.example.yaml",
+        REVIEW_OVERLAY / "secret.example.yaml",
+    ],
+    ids=lambda path: f"{path.parent.name}/{path.name}",
 )
 def test_each_manifest_is_valid_for_the_pinned_kubernetes(path: Path) -> None:
     for document in yaml.safe_load_all(path.read_text("utf-8")):
         kubernetes_validate.validate(document, KUBERNETES, strict=True)
 
 
-def test_the_kustomize_build_of_the_base_is_valid() -> None:
+def kustomize_build(folder: Path) -> list[dict[str, Any]]:
+    """What ``kubectl kustomize`` makes of ``folder``, as the README tells to run it."""
     kubectl = shutil.which("kubectl")
     if kubectl is None:
         pytest.skip("no kubectl on this machine: the files were validated one by one")
     built = subprocess.run(
-        [kubectl, "kustomize", "--load-restrictor", "LoadRestrictionsNone", str(BASE)],
+        [kubectl, "kustomize", "--load-restrictor", "LoadRestrictionsNone", str(folder)],
         capture_output=True,
         text=True,
         check=True,
     ).stdout
-    documents = [d for d in yaml.safe_load_all(built) if d]
+    return [d for d in yaml.safe_load_all(built) if d]
+
+
+def container_environment(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    """The container's environment in a kustomize build: its ``env`` entries (a value, or
+    the ``valueFrom`` mapping) after the data of the ConfigMaps it loads with ``envFrom``."""
+    container = kind(documents, "Deployment")["spec"]["template"]["spec"]["containers"][0]
+    maps = {d["metadata"]["name"]: d.get("data", {}) for d in documents if d["kind"] == "ConfigMap"}
+    environment: dict[str, Any] = {}
+    for ref in container.get("envFrom", []):
+        if "configMapRef" in ref:
+            environment.update(maps[ref["configMapRef"]["name"]])
+    for entry in container.get("env", []):
+        environment[entry["name"]] = entry.get("value", entry.get("valueFrom"))
+    return environment
+
+
+@pytest.mark.parametrize("folder", [BASE, REVIEW_OVERLAY], ids=lambda folder: folder.name)
+def test_the_kustomize_build_is_valid(folder: Path) -> None:
+    documents = kustomize_build(folder)
     for document in documents:
         kubernetes_validate.validate(document, KUBERNETES, strict=True)
     knowledge = next(d for d in documents if d["metadata"]["name"] == "polbot-knowledge")
     assert set(knowledge["data"]) == {p.name for p in (PROJECT_ROOT / "knowledge").glob("*.yaml")}
+    for name in container_environment(documents):
+        assert_setting_exists(name)
 
 
 def test_the_knowledge_config_map_holds_every_file_of_the_knowledge_base() -> None:
@@ -204,6 +240,118 @@ def test_service_probes_policy_and_scaling_point_at_the_deployment() -> None:
         assert backend["port"]["name"] in service_ports
 
 
+def test_metrics_have_a_port_of_their_own_that_the_ingress_never_reaches() -> None:
+    documents = manifests()
+    template = kind(documents, "Deployment")["spec"]["template"]
+    container = template["spec"]["containers"][0]
+    ports = {p["name"]: p["containerPort"] for p in container["ports"]}
+    kustomization = yaml.safe_load((BASE / "kustomization.yaml").read_text("utf-8"))
+    literals = dict(
+        literal.split("=", 1)
+        for generator in kustomization["configMapGenerator"]
+        for literal in generator.get("literals", [])
+    )
+    # The port polbot serves /metrics on, read as polbot reads it, is the container's.
+    settings = load_settings(environ={"POLBOT_METRICS__PORT": literals["POLBOT_METRICS__PORT"]})
+    assert settings.metrics.port == ports["metrics"] != ports["http"]
+    assert template["metadata"]["annotations"]["prometheus.io/port"] == str(ports["metrics"])
+    assert template["metadata"]["annotations"]["prometheus.io/path"] == "/metrics"
+    service = kind(documents, "Service")
+    by_target = {p["targetPort"]: p["name"] for p in service["spec"]["ports"]}
+    assert "metrics" in by_target
+    # Let in from somewhere, but never by the rule of the ingress controller.
+    policy = kind(documents, "NetworkPolicy")
+    rules = {p["port"]: rule["from"] for rule in policy["spec"]["ingress"] for p in rule["ports"]}
+    assert rules["metrics"] != rules["http"]
+    ingress = kind(documents, "Ingress")
+    backend_ports = {
+        path["backend"]["service"]["port"]["name"]
+        for rule in ingress["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    }
+    assert by_target["metrics"] not in backend_ports
+
+
+def mebibytes(quantity: str) -> float:
+    number, unit = re.fullmatch(r"(\d+)(Mi|Gi)", quantity).groups()  # type: ignore[union-attr]
+    return int(number) * (1024 if unit == "Gi" else 1)
+
+
+def test_the_review_overlay_is_held_to_the_code() -> None:
+    documents = kustomize_build(REVIEW_OVERLAY)
+    environment = container_environment(documents)
+    settings = load_settings(environ={k: v for k, v in environment.items() if isinstance(v, str)})
+    assert settings.review.enabled is True
+    url = make_url(settings.review.database_url or "")
+    # postgresql:// (polbot.review.store drives it with psycopg 3), no password in it.
+    assert url.drivername == "postgresql"
+    assert url.password is None
+    # The password for libpq, from the Secret of the example.
+    secret = yaml.safe_load((REVIEW_OVERLAY / "secret.example.yaml").read_text("utf-8"))
+    reference = environment["PGPASSWORD"]["secretKeyRef"]
+    assert reference["name"] == secret["metadata"]["name"]
+    assert reference["key"] in secret["stringData"]
+    assert reference.get("optional", False) is False
+    # Out to PostgreSQL's port, besides everything the base lets out.
+    policy = kind(documents, "NetworkPolicy")
+    egress = {p["port"] for rule in policy["spec"]["egress"] for p in rule["ports"]}
+    assert {url.port or 5432, 53, 443} <= egress
+    base = kustomize_build(BASE)
+    base_policy = kind(base, "NetworkPolicy")
+    assert all(rule in policy["spec"]["egress"] for rule in base_policy["spec"]["egress"])
+    # The de-identifier's lookup lists need memory of their own.
+    resources, base_resources = (
+        kind(built, "Deployment")["spec"]["template"]["spec"]["containers"][0]["resources"]
+        for built in (documents, base)
+    )
+    assert mebibytes(resources["requests"]["memory"]) > mebibytes(
+        base_resources["requests"]["memory"]
+    )
+
+
+def test_the_review_overlays_settings_reach_a_real_postgresql(
+    postgres: PostgresServer, tmp_path: Path
+) -> None:
+    """The overlay's settings as the pod gets them, pointed at the test's server: the
+    password comes from PGPASSWORD only, and polbot creates its tables with it."""
+    overlay = yaml.safe_load((REVIEW_OVERLAY / "kustomization.yaml").read_text("utf-8"))
+    (generator,) = overlay["configMapGenerator"]
+    environment = dict(literal.split("=", 1) for literal in generator["literals"])
+    url = make_url(environment["POLBOT_REVIEW__DATABASE_URL"])
+    password = "pg-pass-Zq8v"
+    postgres.add_role(url.username or "", password, url.database or "")
+    environment["POLBOT_REVIEW__DATABASE_URL"] = url.set(
+        host=postgres.host, port=postgres.port
+    ).render_as_string()
+
+    def polbot_review(**extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(POLBOT), "review", "--format", "json"],
+            env=clean_environ(**environment, **extra),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+            cwd=tmp_path,
+        )
+
+    refused = polbot_review()
+    assert refused.returncode == 2
+    assert refused.stderr.startswith("polbot review: review database postgresql://")
+    assert "Traceback" not in refused.stderr
+    served = polbot_review(PGPASSWORD=password)
+    assert served.returncode == 0, served.stderr
+    assert password not in served.stdout + served.stderr
+    import psycopg
+
+    conninfo = f"postgresql://{url.username}@{postgres.host}:{postgres.port}/{url.database}"
+    with psycopg.connect(conninfo, password=password) as connection:
+        owner = connection.execute(
+            "SELECT tableowner FROM pg_tables WHERE tablename = 'review_events'"
+        ).fetchone()
+    assert owner == (url.username,)
+
+
 # --- compose -----------------------------------------------------------------------------
 
 
@@ -231,9 +379,14 @@ def test_the_compose_file_is_held_to_the_code() -> None:
     assert (DEPLOY / "../knowledge").resolve() == (PROJECT_ROOT / "knowledge")
     for name in polbot["environment"]:
         assert_setting_exists(name)
+    # /metrics apart, on a port neither published nor behind the proxy.
+    metrics_port = load_settings(environ=polbot["environment"]).metrics.port
+    assert metrics_port is not None and metrics_port != CONFIG["port"]
+    assert not any(p.endswith(f":{metrics_port}") for p in polbot["ports"])
     proxy = compose()["services"]["proxy"]
     caddyfile = (DEPLOY / "Caddyfile").read_text("utf-8")
     assert f"reverse_proxy polbot:{CONFIG['port']}" in caddyfile
+    assert f"polbot:{metrics_port}" not in caddyfile
     assert any(v.startswith("./Caddyfile:") for v in proxy["volumes"])
 
 
@@ -266,6 +419,12 @@ def test_the_systemd_unit_is_held_to_the_code() -> None:
     assert entries["ProtectSystem"] == ["strict"]
     for assignment in entries["Environment"]:
         assert_setting_exists(assignment.split("=", 1)[0])
+    # Under ProtectSystem=strict only the StateDirectory is writable: the review database
+    # must be there, not beside the configuration file (the default).
+    environment = dict(assignment.split("=", 1) for assignment in entries["Environment"])
+    settings = load_settings(environ=environment | {"POLBOT_CONFIG": str(CONFIG_FILE)})
+    database = Path(settings.review.database_url.removeprefix("sqlite:///"))
+    assert database.parent == Path("/var/lib") / entries["StateDirectory"][0]
 
 
 def test_systemd_accepts_the_unit(tmp_path) -> None:
