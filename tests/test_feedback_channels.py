@@ -142,16 +142,18 @@ async def test_telegram_thumbs_down_gives_alternatives_and_the_helpdesk(
         )
 
         api.push(api.press(chat_id, DOWN))
-        [edited] = await api.wait_for("editMessageText")
-        text = visible_text(edited.params["text"])
+        # A rating is answered below the answer: the answer it rates stays as it was.
+        _, suggestions = await api.wait_for("sendMessage", count=2)
+        text = visible_text(suggestions.params["text"])
         assert HELPDESK in text
-        offered = page_payloads(keyboard_payloads(edited.params))
+        offered = page_payloads(keyboard_payloads(suggestions.params))
         assert offered and f"p:{PAGE}" not in offered
 
         api.push(api.press(chat_id, UP))
-        await api.wait_for("editMessageText", count=2)
-        thanks = api.of("editMessageText")[-1]
+        await api.wait_for("sendMessage", count=3)
+        thanks = api.of("sendMessage")[-1]
         assert visible_text(thanks.params["text"]) == kb.message("feedback-thanks")
+        assert api.of("editMessageText", status=None) == []
 
 
 # --- Teams, against the fake Bot Connector --------------------------------------------------

@@ -6,7 +6,8 @@ webhook inside ``polbot serve`` (built with ``webhook=True``, which leaves out P
 updater: the webhook hands each update to :func:`deliver`, inside its request).
 
 Behaviour, as in the handbook: commands and free text get the assistant's replies; a pressed
-button is answered first and its message edited in place; anything that is not text gets a
+button is answered first and its message edited in place (a rating is answered below the
+answer it rates, which stays); anything that is not text gets a
 short reply that only text is understood. In groups only commands and messages that mention
 the bot are answered.
 """
@@ -463,9 +464,18 @@ class _Conversation:
         if query is None:
             return
         await _acknowledge(query)
-        outgoing = _outgoing(self._handler.handle(ButtonPress(query.data or "")))
+        replies = self._handler.handle(ButtonPress(query.data or ""))
+        outgoing = _outgoing(replies)
         message = query.message
-        if isinstance(message, Message) and outgoing and await _edit(message, outgoing[0]):
+        # Navigation replaces the message it was pressed on, as the handbook's pages do; a
+        # rating answers below the answer it rates, which stays readable.
+        navigates = not any(reply.kind == "feedback" for reply in replies)
+        if (
+            navigates
+            and isinstance(message, Message)
+            and outgoing
+            and await _edit(message, outgoing[0])
+        ):
             outgoing = outgoing[1:]
         chat = update.effective_chat
         if chat is not None:
