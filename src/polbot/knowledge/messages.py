@@ -88,6 +88,7 @@ MESSAGE_FIELDS: Mapping[str, frozenset[str]] = {
         frozenset(),
     ),
     **dict.fromkeys((f"teams-command-{name}" for name in TEAMS_MENU), frozenset()),
+    "teams-welcome-mention": frozenset({"name"}),
     # the review report (polbot.review)
     **dict.fromkeys(
         (

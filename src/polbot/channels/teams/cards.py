@@ -2,8 +2,15 @@
 
 A reply becomes one message (more only when its text is very long): the text as Teams
 markdown (bold, bullet lists, links, e-mail addresses as ``mailto:`` links) and the buttons as
-Adaptive Cards 1.5 whose ``Action.Submit`` sends ``{"payload": ...}`` back. Teams shows at
-most six buttons a card, so a larger menu is split over evenly filled cards in one message.
+Adaptive Cards 1.5. Teams' host config lays out a card's actions in one row and cuts off what
+does not fit, so each button stands in an ``ActionSet`` of its own, one below the other. A
+button is an ``Action.Submit`` of the ``messageBack`` kind: its label shows as the user's own
+message (in a group chat the others see what was asked) and ``{"payload": ...}`` comes back
+as the activity's value. Teams shows at most six buttons a card, so a larger menu is split
+over evenly filled cards in one message.
+
+Teams shows two line breaks as one, so paragraphs would run together; a line holding only a
+non-breaking space (:data:`BLOCK_BREAK`) keeps the blank line between them.
 
 >>> from polbot.dialogue.replies import Paragraph, Reply, Span
 >>> [activity.text for activity in render(Reply((Paragraph((Span("Hallo", bold=True),)),)))]
@@ -22,6 +29,10 @@ from polbot.dialogue.replies import Block, BulletList, Button, Reply, Span
 
 MAX_BUTTONS_PER_CARD = 6
 """Teams shows at most six buttons on a card."""
+
+BLOCK_BREAK = "\n\n&nbsp;\n\n"
+"""Between two blocks: Teams renders ``\n\n`` as a single line break, and this as a blank
+line (a standard markdown renderer shows an empty paragraph: the same gap, a little taller)."""
 
 MAX_TEXT_BYTES = 20_000
 """UTF-8 bytes of markdown per message: well under Teams' limit of about 80 KB a message,
@@ -124,7 +135,7 @@ def _texts(blocks: Sequence[Block], limit: int) -> list[str]:
     current = ""
     for block in blocks:
         for piece in _pieces(render_block(block), limit):
-            joined = f"{current}\n\n{piece}" if current else piece
+            joined = f"{current}{BLOCK_BREAK}{piece}" if current else piece
             if len(joined.encode()) <= limit:
                 current = joined
             else:
@@ -149,23 +160,55 @@ def _chunks(buttons: Sequence[Button]) -> list[Sequence[Button]]:
     return chunks
 
 
+def button_action(button: Button) -> dict[str, object]:
+    """One button as a ``messageBack`` submit: Teams posts the label as the user's message
+    and ``{"payload": ...}`` as the activity's value (:func:`.inbound.card_payload`)."""
+    value = {"payload": button.payload}
+    return {
+        "type": "Action.Submit",
+        "title": button.label,
+        "data": {
+            "msteams": {
+                "type": "messageBack",
+                "displayText": button.label,
+                "text": button.label,
+                "value": value,
+            },
+        },
+    }
+
+
+def button_element(button: Button) -> dict[str, object]:
+    """One button as a row of its own: a container that submits when pressed, its label in a
+    text block that wraps. Teams draws an action's label on one line and cuts it off where
+    the card ends (at a phone's width most page titles); a wrapping label never is."""
+    return {
+        "type": "Container",
+        "style": "emphasis",
+        "spacing": "small",
+        "selectAction": button_action(button),
+        "items": [
+            {
+                "type": "TextBlock",
+                "text": button.label,
+                "wrap": True,
+                "weight": "bolder",
+                "color": "accent",
+                "horizontalAlignment": "center",
+            }
+        ],
+    }
+
+
 def button_card(buttons: Sequence[Button]) -> Attachment:
-    """An Adaptive Card with one ``Action.Submit`` per button."""
+    """An Adaptive Card with the buttons stacked, one a row, each the card's full width."""
     return Attachment(
         content_type=ADAPTIVE_CARD,
         content={
             "type": "AdaptiveCard",
             "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
             "version": ADAPTIVE_CARD_VERSION,
-            "body": [],
-            "actions": [
-                {
-                    "type": "Action.Submit",
-                    "title": button.label,
-                    "data": {"payload": button.payload},
-                }
-                for button in buttons
-            ],
+            "body": [button_element(button) for button in buttons],
         },
     )
 
