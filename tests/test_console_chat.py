@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 
 import pexpect
 import pytest
 
-from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
+from dialogue_support import (
+    ALTERNATIVES_LEAD,
+    COORDINATING_ROLE,
+    HANDBOOK_MARK,
+    PORTFOLIO_QUESTION,
+    STRAIGHT_AWAY,
+    TABLE_LINES,
+)
 
 POLBOT = Path(sys.executable).parent / "polbot"
 TIMEOUT = 60  # the first start builds the engine's index on a shared 2-core machine
@@ -91,5 +99,32 @@ def test_the_issue_questions_get_their_page_straight_away(child: pexpect.spawn) 
         child.expect_exact("[1] Lees verder")
         child.expect_exact("> ")
         assert ALTERNATIVES_LEAD not in child.before, question
+    child.sendline("/stop")
+    finish(child)
+
+
+def _wrapped(text: str) -> str:
+    """A pattern for ``text`` as the terminal wraps it: any white space between words."""
+    return r"\s+".join(re.escape(word) for word in text.split())
+
+
+def test_the_portfolio_question_shows_the_passage_and_a_table_prints_its_rows(
+    child: pexpect.spawn,
+) -> None:
+    child.sendline(PORTFOLIO_QUESTION)
+    child.expect_exact("Borging portefeuille")
+    child.expect_exact(HANDBOOK_MARK)
+    child.expect(_wrapped(COORDINATING_ROLE))
+    child.expect_exact("[1] Lees verder")
+    child.expect_exact("> ")
+    child.sendline("/menu")
+    child.expect_exact("> ")
+    child.sendline("2")  # Signalering
+    child.expect_exact("[1] Zet in op vroegtijdige signalering")
+    child.expect_exact("> ")
+    child.sendline("1")
+    for line in TABLE_LINES:
+        child.expect_exact(line)
+    child.expect_exact("> ")
     child.sendline("/stop")
     finish(child)

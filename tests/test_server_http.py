@@ -11,7 +11,15 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
+from dialogue_support import (
+    ALTERNATIVES_LEAD,
+    COORDINATING_ROLE,
+    HANDBOOK_MARK,
+    PORTFOLIO_QUESTION,
+    STRAIGHT_AWAY,
+    TABLE_LINES,
+    TABLE_PAGE,
+)
 from polbot.dialogue import Event, Reply
 from polbot.runtime.metrics import Metrics
 from polbot.server.app import SECURITY_HEADERS, build_app
@@ -323,3 +331,26 @@ async def test_the_issue_questions_get_their_page_straight_away(
     assert (reply["kind"], reply["page_id"]) == ("answer", page_id)
     assert title in json.dumps(reply, ensure_ascii=False)
     assert ALTERNATIVES_LEAD not in json.dumps(reply, ensure_ascii=False)
+
+
+async def test_the_portfolio_question_shows_the_passage_that_answers_it(
+    http: aiohttp.ClientSession,
+) -> None:
+    status, body = await chat(http, {"text": PORTFOLIO_QUESTION})
+    assert status == 200
+    [reply] = body["replies"]
+    assert (reply["kind"], reply["page_id"]) == ("answer", "borging-portefeuille")
+    assert HANDBOOK_MARK in reply["text"]
+    assert COORDINATING_ROLE in reply["text"]
+    assert reply["buttons"][0]["label"] == "Lees verder"
+
+
+async def test_a_table_comes_as_a_table_of_rows_in_column_order(
+    http: aiohttp.ClientSession,
+) -> None:
+    _, body = await chat(http, {"payload": f"p:{TABLE_PAGE}"})
+    [reply] = body["replies"]
+    [table] = [block for block in reply["blocks"] if block["type"] == "table"]
+    cells = [[cell[0]["text"] for cell in row] for row in (table["header"], *table["rows"])]
+    assert [" | ".join(row) for row in cells] == list(TABLE_LINES)
+    assert "\n".join(TABLE_LINES) in reply["text"]

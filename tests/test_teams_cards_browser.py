@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from dialogue_support import TABLE_LINES, TABLE_PAGE
 from polbot.channels.teams.cards import render
 from polbot.dialogue import payloads
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
@@ -120,7 +121,15 @@ _RENDER = """([cards, hostConfig, width]) => {
           && rect.width > 0 && visible,
       };
     });
-    results.push({name, buttons, tables: rendered.querySelectorAll(".ac-table").length});
+    const cells = [...rendered.querySelectorAll(".ac-textBlock")].filter(
+      (text) => text.closest("[role=table], .ac-table, table"));
+    results.push({
+      name,
+      buttons,
+      cells: cells.map((cell) => cell.textContent),
+      cellsCut: cells.filter((cell) => cell.scrollWidth > cell.clientWidth + 0.5
+        || cell.getBoundingClientRect().right > cardBox.right + 0.5).length,
+    });
   }
   return results;
 }"""
@@ -162,6 +171,11 @@ def test_no_button_of_the_menu_walk_is_clipped(browser, width: int) -> None:
         if button["labelClipped"] or button["buttonClipped"] or not button["inside"]
     ]
     assert not problems, "\n".join(problems)
+    # A table is drawn as a table, every cell in full.
+    tables = {r["name"]: r for r in results if r["cells"]}
+    table = tables[f"page {TABLE_PAGE} part 1 #1"]
+    assert " | ".join(table["cells"]) == " | ".join(TABLE_LINES)
+    assert [name for name, table in tables.items() if table["cellsCut"]] == []
     # Every button of every reply is drawn (none dropped by the host's maxActions).
     for name, reply in replies:
         assert shown.get(name, []) == [button.label for button in reply.buttons], name

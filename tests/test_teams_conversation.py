@@ -9,7 +9,15 @@ import json
 import pytest
 from aiohttp.test_utils import TestClient
 
-from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
+from dialogue_support import (
+    ALTERNATIVES_LEAD,
+    COORDINATING_ROLE,
+    HANDBOOK_MARK,
+    PORTFOLIO_QUESTION,
+    STRAIGHT_AWAY,
+    TABLE_LINES,
+    TABLE_PAGE,
+)
 from polbot.channels.teams.cards import MAX_BUTTONS_PER_CARD, render_all
 from polbot.channels.teams.inbound import MAX_BODY_BYTES
 from polbot.dialogue import TextMessage
@@ -187,3 +195,41 @@ async def test_paragraphs_keep_a_blank_line_in_teams(teams, connector) -> None:
     fake, url = connector
     [about] = await _say(teams, fake, activity(url, text="over"))
     assert "\n\n&nbsp;\n\n" in about["text"]
+
+
+async def test_the_portfolio_question_shows_the_passage_that_answers_it(teams, connector):
+    fake, url = connector
+    messages = await _say(teams, fake, activity(url, text=PORTFOLIO_QUESTION))
+    text = "\n".join(message["text"] for message in messages)
+    assert HANDBOOK_MARK in text
+    assert COORDINATING_ROLE in text
+    assert _labels(messages)[0] == "Lees verder"
+
+
+async def test_a_table_is_an_adaptive_card_table_in_its_place(teams, connector, kb) -> None:
+    fake, url = connector
+    [home] = await _say(teams, fake, activity(url, text="menu"))
+    [action] = [a for a in card_actions(home) if a["title"] == kb.home.menu[1].label]
+    theme = await _say(teams, fake, press(url, action))
+    [action] = [a for a in card_actions(theme[-1]) if payload_of(a) == f"p:{TABLE_PAGE}"]
+    messages = await _say(teams, fake, press(url, action))
+    tables = [
+        element
+        for message in messages
+        for attachment in message.get("attachments", [])
+        for element in attachment["content"]["body"]
+        if element["type"] == "Table"
+    ]
+    [table] = tables
+    rows = [[cell["items"][0]["text"] for cell in row["cells"]] for row in table["rows"]]
+    assert [" | ".join(row) for row in rows] == list(TABLE_LINES)
+    assert table["firstRowAsHeader"] is True
+    # In its place: after the text that announces it, before the text that follows it.
+    texts = [message["text"] for message in messages]
+    where = next(
+        n
+        for n, m in enumerate(messages)
+        if any(e["type"] == "Table" for a in m.get("attachments", []) for e in a["content"]["body"])
+    )
+    assert "Denk bijvoorbeeld aan:" in texts[where - 1]
+    assert "Hierbij is het van belang" in texts[where + 1]

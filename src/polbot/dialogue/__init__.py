@@ -15,6 +15,7 @@ from polbot.dialogue.replies import (
     Reply,
     ReplyKind,
     Span,
+    Table,
 )
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "ReplyKind",
     "SearchEngine",
     "Span",
+    "Table",
     "TextMessage",
     "plain",
     "plain_blocks",

@@ -31,6 +31,7 @@ MESSAGE_FIELDS: Mapping[str, frozenset[str]] = {
     "page-tools": frozenset(),
     "page-sources": frozenset(),
     "alternatives": frozenset(),
+    "answer-passage": frozenset(),
     "fallback": frozenset(),
     "fallback-suggestions": frozenset(),
     "empty-question": frozenset(),

@@ -25,7 +25,8 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment
 
-from polbot.dialogue.replies import Block, BulletList, Button, Reply, Span
+from polbot.dialogue.render import plain_blocks, row_line
+from polbot.dialogue.replies import Block, BulletList, Button, Cell, Paragraph, Reply, Span, Table
 
 MAX_BUTTONS_PER_CARD = 6
 """Teams shows at most six buttons on a card."""
@@ -100,9 +101,12 @@ def _spans(spans: Iterable[Span]) -> str:
 
 
 def render_block(block: Block) -> str:
-    """One paragraph or bullet list as Teams markdown."""
+    """One paragraph or bullet list as Teams markdown (a table, which :func:`render` draws as
+    a card, one line per row)."""
     if isinstance(block, BulletList):
         return "\n".join(f"- {_spans(item)}" for item in block.items)
+    if isinstance(block, Table):
+        return "  \n".join(row_line(row, _spans) for row in (block.header, *block.rows))
     return _spans(block.spans)
 
 
@@ -213,16 +217,77 @@ def button_card(buttons: Sequence[Button]) -> Attachment:
     )
 
 
+def _cell_text(cell: Cell) -> str:
+    return plain_blocks((Paragraph(cell),))
+
+
+def table_card(table: Table) -> Attachment:
+    """A table as an Adaptive Card ``Table`` (Teams draws it from card version 1.5): the
+    header as its first row, every cell wrapping."""
+
+    def row(cells: Sequence[Cell], header: bool) -> dict[str, object]:
+        return {
+            "type": "TableRow",
+            "cells": [
+                {
+                    "type": "TableCell",
+                    "items": [
+                        {
+                            "type": "TextBlock",
+                            "text": _cell_text(cell),
+                            "wrap": True,
+                            **({"weight": "bolder"} if header else {}),
+                        }
+                    ],
+                }
+                for cell in cells
+            ],
+        }
+
+    return Attachment(
+        content_type=ADAPTIVE_CARD,
+        content={
+            "type": "AdaptiveCard",
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": ADAPTIVE_CARD_VERSION,
+            "body": [
+                {
+                    "type": "Table",
+                    "columns": [{"width": 1} for _ in table.header],
+                    "firstRowAsHeader": True,
+                    "rows": [row(table.header, True), *(row(r, False) for r in table.rows)],
+                }
+            ],
+        },
+    )
+
+
+def _message(text: str = "", attachments: Sequence[Attachment] = ()) -> Activity:
+    activity = Activity(type=ActivityTypes.message, text=text, text_format="markdown")
+    if attachments:
+        activity.attachments = list(attachments)
+    return activity
+
+
 def render(reply: Reply, *, max_text_bytes: int = MAX_TEXT_BYTES) -> list[Activity]:
-    """The Teams messages that show ``reply``: its text, then its buttons as cards."""
-    texts = _texts(reply.blocks, max_text_bytes) or [""]
-    activities = [
-        Activity(type=ActivityTypes.message, text=text, text_format="markdown") for text in texts
-    ]
+    """The Teams messages that show ``reply``: its text, each table as a card of its own in
+    its place, then its buttons as cards."""
+    activities: list[Activity] = []
+    text: list[Block] = []
+    for block in (*reply.blocks, None):
+        if block is not None and not isinstance(block, Table):
+            text.append(block)
+            continue
+        activities += [_message(piece) for piece in _texts(text, max_text_bytes)]
+        text = []
+        if block is not None:
+            activities.append(_message(attachments=[table_card(block)]))
     cards = [button_card(chunk) for chunk in _chunks(reply.buttons)]
     if cards:
+        if not activities:
+            activities.append(_message())
         last = activities[-1]
-        last.attachments = cards
+        last.attachments = [*(last.attachments or []), *cards]
         last.attachment_layout = "list"
     return [activity for activity in activities if activity.text or activity.attachments]
 
