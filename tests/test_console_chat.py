@@ -25,6 +25,7 @@ TIMEOUT = 60  # the first start builds the engine's index on a shared 2-core mac
 
 def spawn(*args: str) -> pexpect.spawn:
     env = {k: v for k, v in os.environ.items() if k != "POLBOT_KNOWLEDGE_DIR"}
+    env.setdefault("TERM", "xterm")  # a terminal, as a user's: readline reads its keys
     child = pexpect.spawn(str(POLBOT), ["chat", *args], env=env, encoding="utf-8", timeout=TIMEOUT)
     child.expect_exact("[1] Beleid & organisatie")
     child.expect_exact("> ")
@@ -59,12 +60,37 @@ def test_press_a_theme_by_number_ask_a_question_and_stop(child: pexpect.spawn) -
     assert "Tot ziens!" in finish(child)
 
 
-def test_a_number_that_is_no_button_is_a_question(child: pexpect.spawn) -> None:
+def test_a_number_that_is_no_button_gets_the_numbers_there_are(child: pexpect.spawn) -> None:
     child.sendline("42")
-    child.expect_exact("VeiligheidsAlliantie@rotterdam.nl")
+    child.expect(r"Er is geen knop met nummer 42\.\s+Kies een nummer van 1 tot en met 7")
+    child.expect_exact("> ")
+    child.sendline("2")  # the menu's buttons still count
+    child.expect_exact("[1] Zet in op vroegtijdige signalering")
     child.expect_exact("> ")
     child.sendeof()
     assert "Tot ziens!" in finish(child)
+
+
+UP, LEFT = "\x1b[A", "\x1b[D"
+
+
+def test_arrow_up_recalls_the_last_question_and_a_line_can_be_edited(child: pexpect.spawn) -> None:
+    child.sendline("Wie moet ik trainen?")
+    child.expect_exact("[1] Lees verder")
+    child.expect_exact("> ")
+    child.sendline("/menu")
+    child.expect_exact("> ")
+    child.send(UP + UP + "\r")  # two back: the question, not /menu
+    child.expect_exact("Train de juiste mensen")
+    child.expect_exact("[1] Lees verder")
+    child.expect_exact("> ")
+    # Arrow keys move the cursor instead of landing in the question as escape codes: the
+    # typo in "plarisatie" is mended in place.
+    child.send("Wat is plarisatie?" + LEFT * 10 + "o\r")
+    child.expect_exact("Definitie polarisatie")
+    child.expect_exact("> ")
+    child.sendline("/stop")
+    finish(child)
 
 
 def test_commands_work_and_ctrl_c_ends_cleanly(child: pexpect.spawn) -> None:

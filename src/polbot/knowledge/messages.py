@@ -43,6 +43,7 @@ MESSAGE_FIELDS: Mapping[str, frozenset[str]] = {
     # the terminal
     "console-hint": frozenset(),
     "console-goodbye": frozenset(),
+    "console-no-such-button": frozenset({"number", "last"}),
     # the server and the web page
     "server-error": frozenset(),
     "server-home-button": frozenset(),
