@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 
 .PHONY: run test lint soak chromium postgresql clean
+BROWSER_JS := tests/browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -45,7 +46,13 @@ postgresql:
 			|| echo "postgresql could not be installed: its review store tests will skip"; \
 	fi
 
-test: lint chromium postgresql
+# The Teams cards' browser tests render with Microsoft's Adaptive Cards library, an npm
+# package pinned in tests/browser/package-lock.json: installed by `npm ci` when missing or
+# older than the lock file (npm writes node_modules/.package-lock.json on every install).
+$(BROWSER_JS)/node_modules/.package-lock.json: $(BROWSER_JS)/package.json $(BROWSER_JS)/package-lock.json
+	cd $(BROWSER_JS) && npm ci --no-audit --no-fund --loglevel=error
+
+test: lint chromium postgresql $(BROWSER_JS)/node_modules/.package-lock.json
 	$(BIN)/python -m pytest
 
 # The soak test at its full length (issue 12: 60 s); `make test` runs it for 30 s.
@@ -53,4 +60,4 @@ soak: $(VENV)/.installed-dev
 	POLBOT_SOAK_SECONDS=60 $(BIN)/python -m pytest -s -k soak tests/test_server_soak.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info
+	rm -rf $(VENV) .pytest_cache .ruff_cache build src/*.egg-info $(BROWSER_JS)/node_modules

@@ -24,7 +24,7 @@ from polbot.knowledge.model import (
     Theme,
     Tool,
 )
-from polbot.search.result import Candidate, SearchResult
+from polbot.search.result import Candidate, Passage, SearchResult
 
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"
 QUESTIONS = tuple(f"Voorbeeldvraag {n}?" for n in range(5))
@@ -120,6 +120,9 @@ class FakeEngine:
         self.asked.append(text)
         return self._results.get(text, result("fallback"))
 
+    def passages(self, page_id: str, text: str) -> tuple[Passage, ...]:
+        return ()
+
 
 Event = TextMessage | Command | ButtonPress
 
@@ -166,3 +169,20 @@ STRAIGHT_AWAY = (
     ("Wat doet een aandachtsfunctionaris?", "capaciteit", "Capaciteit"),
 )
 ALTERNATIVES_LEAD = "Bedoelde u misschien"
+
+
+# The question whose answer is behind "Lees verder" unless the reply shows the passage
+# that answers it; the sentence of that passage every channel must show; and the page whose
+# table (two columns, three rows) every channel must show row by row, cells in order.
+PORTFOLIO_QUESTION = "Wie moet er bij ons de portefeuille polarisatie trekken?"
+COORDINATING_ROLE = (
+    "het van belang dat de burgemeester of een wethouder hierin een coördinerende rol vervult"
+)
+HANDBOOK_MARK = "Uit de handreiking:"
+TABLE_PAGE = "vroegtijdige-signalering"
+TABLE_LINES = (
+    "Extern | Intern",
+    "Jongerenwerkers | Toezicht en handhaving",
+    "Wijkmedewerkers | Cluster Maatschappelijke Ontwikkeling",
+    "Onderwijsinstellingen | Sociaal Domein",
+)

@@ -312,12 +312,43 @@ def teams_settings(**teams: Any):
 
 
 def card_actions(message: dict[str, Any]) -> list[dict[str, Any]]:
-    """The ``Action.Submit`` actions of every card of a posted message."""
+    """The ``Action.Submit`` actions of every card of a posted message, in order: those of
+    the body's elements (``selectAction``, an ``ActionSet``'s actions) and the card's own."""
+
+    def found(element: dict[str, Any]) -> list[dict[str, Any]]:
+        actions = [element["selectAction"]] if "selectAction" in element else []
+        actions += element.get("actions", [])
+        for child in element.get("items", []) + element.get("body", []):
+            actions += found(child)
+        return actions
+
     return [
         action
         for attachment in message.get("attachments", [])
-        for action in attachment["content"]["actions"]
+        if attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+        for action in found(attachment["content"])
     ]
+
+
+def cards_buttons(message: dict[str, Any]) -> list[int]:
+    """How many buttons each card of a posted message holds."""
+    return [
+        len(card_actions({"attachments": [attachment]}))
+        for attachment in message.get("attachments", [])
+    ]
+
+
+def payload_of(action: dict[str, Any]) -> str:
+    """The payload a card action sends back (a ``messageBack``'s value)."""
+    return action["data"]["msteams"]["value"]["payload"]
+
+
+def press(service_url: str, action: dict[str, Any]) -> dict[str, Any]:
+    """What Teams posts when a ``messageBack`` button is pressed: the button's ``text`` as the
+    message (its ``displayText`` is what the chat shows as the user's), its ``value``."""
+    back = action["data"]["msteams"]
+    assert back["type"] == "messageBack"
+    return activity(service_url, text=back["text"], value=back["value"])
 
 
 SDK_ENV = "CONNECTIONS__SERVICE_CONNECTION__SETTINGS__"

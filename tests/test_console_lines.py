@@ -7,8 +7,8 @@ import io
 import pytest
 
 from dialogue_support import FakeEngine, result, tiny_kb
+from polbot.channels.console import NoSuchButton, converse
 from polbot.channels.console import _event as event_for_line
-from polbot.channels.console import converse
 from polbot.dialogue import Assistant, Button, ButtonPress, Command, TextMessage
 
 BUTTONS = (Button("Signalering", "t:signalering"), Button("Contact", "p:contact"))
@@ -19,8 +19,9 @@ BUTTONS = (Button("Signalering", "t:signalering"), Button("Contact", "p:contact"
     [
         ("1", ButtonPress("t:signalering")),
         (" 2 \n", ButtonPress("p:contact")),
-        ("3", TextMessage("3")),
-        ("0", TextMessage("0")),
+        ("3", NoSuchButton("3")),
+        ("0", NoSuchButton("0")),
+        ("1234", TextMessage("1234")),  # a year or an amount, not a button number
         ("-1", TextMessage("-1")),
         ("١", TextMessage("١")),  # an Arabic-Indic digit is text, not a button number
         ("/menu", Command("menu")),
@@ -67,3 +68,16 @@ def test_the_chat_starts_with_the_menu_and_ends_with_a_goodbye(end: type[BaseExc
 def test_stop_ends_the_chat_before_reading_further() -> None:
     text = run(["/stop", "hoi"])
     assert "Goedendag!" not in text
+
+
+def test_a_number_without_a_button_gets_the_numbers_there_are_and_keeps_the_buttons() -> None:
+    kb = tiny_kb()
+    text = run(["7", "1"])
+    told = kb.message("console-no-such-button", number="7", last="3")
+    assert " ".join(told.split()) in " ".join(text.split())
+    # The menu's buttons still count: "1" after the notice opens the first theme.
+    assert "  [1] Netwerk opbouwen" in text
+
+
+def test_without_buttons_a_number_is_a_question() -> None:
+    assert event_for_line("7", ()) == TextMessage("7")

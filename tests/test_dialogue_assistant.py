@@ -24,6 +24,7 @@ from polbot.dialogue import (
     plain,
 )
 from polbot.dialogue.assistant import MAX_QUESTION_CHARS, PART_LIMIT
+from polbot.search.result import Passage
 from polbot.vocabulary import COMMANDS
 
 KB = tiny_kb()
@@ -94,7 +95,7 @@ def test_a_page_shows_everything_and_offers_related_back_and_home(assistant: Ass
         "Samenvatting van Netwerk opbouwen.",
         "Tekst van Netwerk opbouwen.",
         "Mogelijke partners\n\n- Politie\n- Scholen",
-        "- Extern: Wijkwerkers\n",
+        "Extern | Intern\nWijkwerkers | -\n",
         "- Wijkmonitor <https://example.nl/monitor>",
     ):
         assert shown in text
@@ -104,7 +105,7 @@ def test_a_page_shows_everything_and_offers_related_back_and_home(assistant: Ass
 
 def test_lists_and_tables_follow_the_paragraph_that_announces_them(assistant: Assistant) -> None:
     text = plain(one(assistant, ButtonPress("p:netwerk")))
-    order = ["Denk hierbij aan:", "Mogelijke partners", "- Extern:", "Slotalinea.", "Wijkmonitor"]
+    order = ["Denk hierbij aan:", "Mogelijke partners", "Extern | ", "Slotalinea.", "Wijkmonitor"]
     assert sorted(order, key=text.index) == order
 
 
@@ -369,3 +370,39 @@ def _blocks(key: str) -> tuple:  # type: ignore[type-arg]
     from polbot.dialogue.markup import parse
 
     return parse(KB.message(key))
+
+
+class _PassageEngine(FakeEngine):
+    def __init__(self, passages: tuple[Passage, ...]) -> None:
+        super().__init__(RESULTS)
+        self._passages = passages
+
+    def passages(self, page_id: str, text: str) -> tuple[Passage, ...]:
+        return self._passages
+
+
+@pytest.mark.parametrize(
+    ("passages", "shown"),
+    [
+        # the best passage that the summary does not already say
+        (
+            (Passage("paragraph", 0, 5, 1.0), Passage("paragraph", 0, 1, 0.5)),
+            "Uit de handreiking:\n\nSlotalinea.",
+        ),
+        ((Passage("item", 0, 1, 1.0),), "Uit de handreiking:\n\nMogelijke partners\n\n- Scholen"),
+        ((Passage("row", 0, 0, 1.0),), "Uit de handreiking:\n\nExtern | Intern\nWijkwerkers | -"),
+    ],
+)
+def test_an_answer_shows_the_passage_that_best_matches_the_question(passages, shown) -> None:
+    reply = one(Assistant(KB, _PassageEngine(passages)), TextMessage("netwerk?"))
+    assert reply.kind == "answer"
+    assert plain(reply).startswith("Netwerk opbouwen\n\nSamenvatting van Netwerk opbouwen.")
+    # The passage closes the answer's text; the question of feedback follows it.
+    assert plain(reply).endswith(f"{shown}\n\n{KB.message('feedback-prompt')}")
+    assert labels(reply)[2] == "Lees verder"  # after 👍 and 👎
+
+
+def test_no_passage_when_none_matches_or_it_is_not_on_the_page() -> None:
+    for passages in ((), (Passage("paragraph", 0, 9, 1.0),)):
+        reply = one(Assistant(KB, _PassageEngine(passages)), TextMessage("netwerk?"))
+        assert "Uit de handreiking" not in plain(reply)

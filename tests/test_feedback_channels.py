@@ -20,7 +20,14 @@ from polbot.knowledge.model import KnowledgeBase
 from polbot.runtime.assembly import Assembly
 from polbot.server.app import serve_parts
 from server_support import settings
-from teams_support import FakeConnector, activity, card_actions, card_press, teams_settings
+from teams_support import (
+    FakeConnector,
+    activity,
+    card_actions,
+    payload_of,
+    press,
+    teams_settings,
+)
 from telegram_fake import FakeBotApi, polling_bot, visible_text
 from test_console_chat import finish, spawn
 
@@ -180,17 +187,17 @@ async def test_teams_thumbs_down_gives_alternatives_and_the_helpdesk(
     messages = await say(teams_client, fake, activity(url, text=QUESTION))
     assert kb.message("feedback-prompt") in "\n".join(m["text"] for m in messages)
     actions = [a for m in messages for a in card_actions(m)]
-    down = next(a for a in actions if a["data"]["payload"] == DOWN)
-    assert down["title"] == kb.message("button-not-helpful")
-    assert any(a["data"]["payload"] == UP for a in actions)
+    down = next(a for a in actions if payload_of(a) == DOWN)
+    assert down["data"]["msteams"]["displayText"] == kb.message("button-not-helpful")
+    assert any(payload_of(a) == UP for a in actions)
 
-    replies = await say(teams_client, fake, card_press(url, down["data"]))
+    replies = await say(teams_client, fake, press(url, down))
     assert f"mailto:{HELPDESK}" in "\n".join(m["text"] for m in replies)
-    offered = page_payloads([a["data"]["payload"] for m in replies for a in card_actions(m)])
+    offered = page_payloads([payload_of(a) for m in replies for a in card_actions(m)])
     assert offered and f"p:{PAGE}" not in offered
 
-    up = next(a for a in actions if a["data"]["payload"] == UP)
-    (thanks,) = await say(teams_client, fake, card_press(url, up["data"]))
+    up = next(a for a in actions if payload_of(a) == UP)
+    (thanks,) = await say(teams_client, fake, press(url, up))
     assert kb.message("feedback-thanks") in thanks["text"]
 
 

@@ -276,3 +276,25 @@ def test_any_string_gets_a_valid_result_in_bounded_time(engine, kb, text: str) -
     result = engine.search(text)
     assert time.perf_counter() - start < 0.5
     assert_valid(result, kb)
+
+
+def test_passages_rank_a_pages_paragraphs_items_and_rows_for_a_question(engine) -> None:
+    # The answering sentence is in the second paragraph; the first is also the summary.
+    question = "Wie moet er bij ons de portefeuille polarisatie trekken?"
+    ranked = engine.passages("borging-portefeuille", question)
+    assert [(p.kind, p.index) for p in ranked[:2]] == [("paragraph", 0), ("paragraph", 1)]
+    scores = [p.score for p in ranked]
+    assert scores == sorted(scores, reverse=True) and scores[-1] > 0
+    # A table row and a list item are passages too, found by the same analysis (typo fixed).
+    rows = engine.passages("train-de-juiste-mensen", "wat leert een baliemedewrker?")
+    assert ("row", 0, 2) in [(p.kind, p.group, p.index) for p in rows]
+    items = engine.passages("ketenpartners", "religieuze organisaties")
+    assert ("item", 0, 3) in [(p.kind, p.group, p.index) for p in items]
+
+
+@pytest.mark.parametrize(
+    ("page_id", "text"),
+    [("bestaat-niet", "polarisatie"), ("capaciteit", "Hallo!"), ("capaciteit", "")],
+)
+def test_no_passages_for_an_unknown_page_smalltalk_or_nothing(engine, page_id, text) -> None:
+    assert engine.passages(page_id, text) == ()

@@ -12,7 +12,15 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 import polbot
-from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
+from dialogue_support import (
+    ALTERNATIVES_LEAD,
+    COORDINATING_ROLE,
+    HANDBOOK_MARK,
+    PORTFOLIO_QUESTION,
+    STRAIGHT_AWAY,
+    TABLE_LINES,
+    TABLE_PAGE,
+)
 from polbot.dialogue import Event, Reply
 from polbot.runtime.metrics import Metrics
 from polbot.server.app import METRICS_LISTENER, SECURITY_HEADERS, build_app
@@ -357,3 +365,26 @@ async def test_metrics_on_a_port_of_their_own_and_no_longer_on_the_public_one() 
     with pytest.raises(aiohttp.ClientConnectionError):  # stopped with the app
         async with aiohttp.ClientSession(trust_env=False) as http:
             await http.get(f"{internal}/metrics")
+
+
+async def test_the_portfolio_question_shows_the_passage_that_answers_it(
+    http: aiohttp.ClientSession,
+) -> None:
+    status, body = await chat(http, {"text": PORTFOLIO_QUESTION})
+    assert status == 200
+    [reply] = body["replies"]
+    assert (reply["kind"], reply["page_id"]) == ("answer", "borging-portefeuille")
+    assert HANDBOOK_MARK in reply["text"]
+    assert COORDINATING_ROLE in reply["text"]
+    assert "Lees verder" in [button["label"] for button in reply["buttons"]]
+
+
+async def test_a_table_comes_as_a_table_of_rows_in_column_order(
+    http: aiohttp.ClientSession,
+) -> None:
+    _, body = await chat(http, {"payload": f"p:{TABLE_PAGE}"})
+    [reply] = body["replies"]
+    [table] = [block for block in reply["blocks"] if block["type"] == "table"]
+    cells = [[cell[0]["text"] for cell in row] for row in (table["header"], *table["rows"])]
+    assert [" | ".join(row) for row in cells] == list(TABLE_LINES)
+    assert "\n".join(TABLE_LINES) in reply["text"]

@@ -9,7 +9,15 @@ import json
 import pytest
 from aiohttp.test_utils import TestClient
 
-from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
+from dialogue_support import (
+    ALTERNATIVES_LEAD,
+    COORDINATING_ROLE,
+    HANDBOOK_MARK,
+    PORTFOLIO_QUESTION,
+    STRAIGHT_AWAY,
+    TABLE_LINES,
+    TABLE_PAGE,
+)
 from polbot.channels.teams.cards import MAX_BUTTONS_PER_CARD, render_all
 from polbot.channels.teams.inbound import MAX_BODY_BYTES
 from polbot.dialogue import TextMessage
@@ -18,9 +26,11 @@ from teams_support import (
     FakeConnector,
     activity,
     card_actions,
-    card_press,
+    cards_buttons,
     channel_mention,
     members_added,
+    payload_of,
+    press,
     teams_settings,
 )
 
@@ -34,8 +44,7 @@ async def _say(teams: TestClient, fake: FakeConnector, body: dict) -> list[dict]
     assert response.status in (200, 202)
     messages = fake.messages()[before:]
     for message in messages:
-        sizes = [len(a["content"]["actions"]) for a in message.get("attachments", [])]
-        assert all(size <= MAX_BUTTONS_PER_CARD for size in sizes)
+        assert all(size <= MAX_BUTTONS_PER_CARD for size in cards_buttons(message))
         assert len(str(message).encode()) < 40_000  # well under Teams' ~80 KB
     return messages
 
@@ -81,11 +90,11 @@ async def test_menu_shows_the_home_card(teams, connector, kb, text) -> None:
 async def test_pressing_the_home_cards_buttons_leads_to_a_page(teams, connector, kb) -> None:
     fake, url = connector
     home = await _say(teams, fake, activity(url, text="menu"))
-    theme_button = next(a for a in card_actions(home[-1]) if a["data"]["payload"].startswith("t:"))
-    theme = await _say(teams, fake, card_press(url, theme_button["data"]))
-    page_button = next(a for a in card_actions(theme[-1]) if a["data"]["payload"].startswith("p:"))
-    page_id = page_button["data"]["payload"].split(":")[1]
-    page = await _say(teams, fake, card_press(url, page_button["data"]))
+    theme_button = next(a for a in card_actions(home[-1]) if payload_of(a).startswith("t:"))
+    theme = await _say(teams, fake, press(url, theme_button))
+    page_button = next(a for a in card_actions(theme[-1]) if payload_of(a).startswith("p:"))
+    page_id = payload_of(page_button).split(":")[1]
+    page = await _say(teams, fake, press(url, page_button))
     assert kb.page(page_id).title in page[0]["text"]
     assert kb.page(page_id).summary.split()[0] in page[0]["text"]
 
@@ -134,3 +143,93 @@ async def test_the_issue_questions_get_their_page_straight_away(
     text = "\n".join(message["text"] for message in messages)
     assert title in text
     assert ALTERNATIVES_LEAD not in text
+
+
+@pytest.mark.parametrize("text", ["over", "/over", "<at>polbot</at> /over", "help", "/contact"])
+async def test_every_command_the_help_text_names_works_in_teams(teams, connector, kb, text):
+    # The help text tells Teams users about /menu, /help, /contact and /over.
+    fake, url = connector
+    messages = await _say(teams, fake, activity(url, text=text))
+    shown = "\n".join(message["text"] for message in messages)
+    assert kb.message("fallback").split(".")[0] not in shown
+    if "over" in text:
+        assert "Over deze assistent" in shown
+
+
+async def test_a_pressed_button_shows_its_label_as_the_users_message(teams, connector, kb):
+    # messageBack: Teams writes displayText into the chat as the user's message, so that in a
+    # group chat the others see what was asked; the bot gets the payload as the value.
+    fake, url = connector
+    [home] = await _say(teams, fake, activity(url, text="menu"))
+    for action in card_actions(home):
+        back = action["data"]["msteams"]
+        assert back["type"] == "messageBack"
+        assert back["displayText"] == action["title"]
+    theme = kb.themes[0]
+    [action] = [a for a in card_actions(home) if a["title"] == theme.label]
+    [reply] = await _say(teams, fake, press(url, action))
+    assert theme.intro.split()[0] in reply["text"]
+    # The label that came along as text is not read as a question.
+    assert next(a["title"] for a in card_actions(reply)) == kb.page(theme.pages[0]).title
+
+
+async def test_the_group_welcome_says_how_to_mention_the_bot(teams, connector, kb) -> None:
+    fake, url = connector
+    body = members_added(url, BOT_ID, conversation_type="groupChat")
+    [welcome] = await _say(teams, fake, body)
+    assert "@polbot" in welcome["text"]
+    assert kb.message("teams-welcome-mention", name="polbot").split(".")[0] in welcome["text"]
+    personal = await _say(teams, fake, members_added(url, BOT_ID))
+    assert "@polbot" not in personal[0]["text"]
+
+
+async def test_a_personal_chat_is_welcomed_once_per_install(teams, connector) -> None:
+    # Teams tells the bot of its own install and, separately, that the user joined.
+    fake, url = connector
+    assert await _say(teams, fake, members_added(url, BOT_ID))
+    assert not await _say(teams, fake, members_added(url, "29:user-aaaa"))
+
+
+async def test_paragraphs_keep_a_blank_line_in_teams(teams, connector) -> None:
+    # Teams shows "\n\n" as one line break: a line of its own keeps paragraphs apart.
+    fake, url = connector
+    [about] = await _say(teams, fake, activity(url, text="over"))
+    assert "\n\n&nbsp;\n\n" in about["text"]
+
+
+async def test_the_portfolio_question_shows_the_passage_that_answers_it(teams, connector):
+    fake, url = connector
+    messages = await _say(teams, fake, activity(url, text=PORTFOLIO_QUESTION))
+    text = "\n".join(message["text"] for message in messages)
+    assert HANDBOOK_MARK in text
+    assert COORDINATING_ROLE in text
+    assert _labels(messages)[2] == "Lees verder"  # after 👍 and 👎
+
+
+async def test_a_table_is_an_adaptive_card_table_in_its_place(teams, connector, kb) -> None:
+    fake, url = connector
+    [home] = await _say(teams, fake, activity(url, text="menu"))
+    [action] = [a for a in card_actions(home) if a["title"] == kb.home.menu[1].label]
+    theme = await _say(teams, fake, press(url, action))
+    [action] = [a for a in card_actions(theme[-1]) if payload_of(a) == f"p:{TABLE_PAGE}"]
+    messages = await _say(teams, fake, press(url, action))
+    tables = [
+        element
+        for message in messages
+        for attachment in message.get("attachments", [])
+        for element in attachment["content"]["body"]
+        if element["type"] == "Table"
+    ]
+    [table] = tables
+    rows = [[cell["items"][0]["text"] for cell in row["cells"]] for row in table["rows"]]
+    assert [" | ".join(row) for row in rows] == list(TABLE_LINES)
+    assert table["firstRowAsHeader"] is True
+    # In its place: after the text that announces it, before the text that follows it.
+    texts = [message["text"] for message in messages]
+    where = next(
+        n
+        for n, m in enumerate(messages)
+        if any(e["type"] == "Table" for a in m.get("attachments", []) for e in a["content"]["body"])
+    )
+    assert "Denk bijvoorbeeld aan:" in texts[where - 1]
+    assert "Hierbij is het van belang" in texts[where + 1]

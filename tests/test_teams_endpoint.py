@@ -20,10 +20,13 @@ from polbot.dialogue.replies import Button, Paragraph, Reply, Span
 from teams_support import (
     BOT_ID,
     activity,
+    card_actions,
     card_press,
+    cards_buttons,
     channel_mention,
     members_added,
     observed,
+    payload_of,
 )
 
 
@@ -108,15 +111,16 @@ async def test_a_message_back_button_is_a_button_press(client, connector, handle
 @pytest.mark.parametrize(
     ("members", "conversation_type", "welcomed"),
     [
-        (["29:user-aaaa"], "personal", True),
+        (["29:user-aaaa"], "personal", False),
         ([BOT_ID], "personal", True),
+        (["29:user-aaaa", BOT_ID], "personal", True),
         ([BOT_ID], "channel", True),
         ([BOT_ID], "groupChat", True),
         (["29:user-bbbb"], "channel", False),
         (["29:user-bbbb"], "groupChat", False),
     ],
 )
-async def test_a_welcome_when_the_bot_or_a_personal_chat_user_joins(
+async def test_a_welcome_once_per_install_when_the_bot_joins(
     client, connector, handler, members, conversation_type, welcomed
 ) -> None:
     fake, url = connector
@@ -134,12 +138,12 @@ async def test_no_card_carries_more_than_six_buttons(client, connector, handler,
     await client.post("/api/messages", json=activity(url, text="menu"))
     [message] = fake.messages()
     cards = [card["content"] for card in message["attachments"]]
-    sizes = [len(card["actions"]) for card in cards]
+    sizes = cards_buttons(message)
     assert sum(sizes) == buttons
     assert max(sizes) <= 6
     assert max(sizes) - min(sizes) <= 1  # filled evenly, no card with one lonely button
-    actions = [action for card in cards for action in card["actions"]]
-    assert [action["data"] for action in actions] == [{"payload": f"p:{n}"} for n in range(buttons)]
+    actions = card_actions(message)
+    assert [payload_of(action) for action in actions] == [f"p:{n}" for n in range(buttons)]
     assert {action["type"] for action in actions} == {"Action.Submit"}
     assert {card["version"] for card in cards} == {"1.5"}
 

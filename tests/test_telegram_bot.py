@@ -13,7 +13,15 @@ from typing import Any
 import pytest
 import yaml
 
-from dialogue_support import ALTERNATIVES_LEAD, STRAIGHT_AWAY
+from dialogue_support import (
+    ALTERNATIVES_LEAD,
+    COORDINATING_ROLE,
+    HANDBOOK_MARK,
+    PORTFOLIO_QUESTION,
+    STRAIGHT_AWAY,
+    TABLE_LINES,
+    TABLE_PAGE,
+)
 from polbot.dialogue import Assistant, Event, Paragraph, Reply, Span, TextMessage
 from polbot.knowledge import load_knowledge
 from polbot.knowledge.model import KnowledgeBase
@@ -415,3 +423,20 @@ async def test_the_issue_questions_get_their_page_straight_away(
     assert ALTERNATIVES_LEAD not in text
     # 👍 and 👎 under their question, then "Lees verder".
     assert payloads(sent.params)[:3] == [f"fyd:{page_id}", f"fnd:{page_id}", f"p:{page_id}"]
+
+
+async def test_the_portfolio_question_shows_the_passage_that_answers_it(bot: FakeBotApi) -> None:
+    bot.push(bot.message(CHAT, PORTFOLIO_QUESTION))
+    [sent] = await bot.wait_for("sendMessage")
+    text = visible_text(sent.params["text"])
+    assert HANDBOOK_MARK in text
+    assert COORDINATING_ROLE in text
+    assert payloads(sent.params)[2] == "p:borging-portefeuille"  # after 👍/👎: Lees verder
+
+
+async def test_a_table_is_shown_one_line_per_row_cells_in_order(bot: FakeBotApi) -> None:
+    bot.push(bot.message(CHAT, "/menu"))
+    await bot.wait_for("sendMessage")
+    bot.push(bot.press(CHAT, f"p:{TABLE_PAGE}"))
+    [edit] = await bot.wait_for("editMessageText")
+    assert "\n".join(TABLE_LINES) in visible_text(edit.params["text"])

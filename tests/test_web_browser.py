@@ -14,6 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from dialogue_support import (
+    COORDINATING_ROLE,
+    HANDBOOK_MARK,
+    PORTFOLIO_QUESTION,
+    TABLE_LINES,
+    TABLE_PAGE,
+)
 from polbot.dialogue.assistant import MAX_QUESTION_CHARS
 from polbot.dialogue.events import ButtonPress
 from polbot.paths import PROJECT_ROOT
@@ -509,3 +516,30 @@ def test_the_chat_works_behind_a_path_prefix(browser, base_url: str, problems: l
     assert all(url.startswith(proxy.url + "/polbot/") for url in asked[1:]), asked
     assert {"/", "/static/app.js", "/static/app.css", "/api/chat"} <= set(proxy.forwarded)
     assert problems == []
+
+
+@pytest.mark.parametrize(("width", "scheme"), [(390, "light"), (1280, "dark")])
+def test_an_answer_shows_its_passage_and_a_table_is_a_table(
+    browser, base_url: str, problems: list[str], width: int, scheme: str
+) -> None:
+    page = open_chat(browser, base_url, problems, width, scheme=scheme)
+    ask(page, PORTFOLIO_QUESTION)
+    sync_api.expect(last_reply(page)).to_have_attribute("data-kind", "answer")
+    sync_api.expect(last_reply(page)).to_contain_text(HANDBOOK_MARK)
+    sync_api.expect(last_reply(page)).to_contain_text(COORDINATING_ROLE)
+    page.close()
+
+    page = open_chat(browser, base_url, problems, width, scheme=scheme, path=f"/?p={TABLE_PAGE}")
+    table = last_reply(page).locator("table")
+    sync_api.expect(table).to_have_count(1)
+    header, *rows = TABLE_LINES
+    headers = table.locator("thead th[scope=col]")
+    assert headers.all_inner_texts() == header.split(" | ")
+    cells = [row.locator("td").all_inner_texts() for row in table.locator("tbody tr").all()]
+    assert [" | ".join(row) for row in cells] == rows
+    assert page.evaluate("document.documentElement.scrollWidth") <= width  # fits the screen
+    results = Axe().run(page)
+    screenshot(page, f"web-chat-table-{scheme}-{width}")
+    assert results.violations_count == 0, results.generate_snapshot()
+    assert problems == []
+    page.close()

@@ -37,7 +37,7 @@ COMMANDS: Final[tuple[CommandName, ...]] = ("start", "menu", "help", "contact", 
 """The commands of the conversation, in the order a menu lists them."""
 TELEGRAM_MENU: Final[tuple[CommandName, ...]] = COMMANDS
 """Telegram's command menu (``setMyCommands``): every command."""
-TEAMS_MENU: Final[tuple[CommandName, ...]] = ("menu", "help", "contact")
+TEAMS_MENU: Final[tuple[CommandName, ...]] = ("menu", "help", "contact", "over")
 """Teams' command menu in the app manifest, in order; Teams sends the chosen one as text."""
 
 ENV_PREFIX: Final = "POLBOT_"

@@ -16,7 +16,8 @@ def chat_arguments(parser: argparse.ArgumentParser) -> None:
 
 def chat(args: argparse.Namespace) -> int:
     """Load the knowledge base and engine, then chat until the user stops."""
-    from polbot.channels.console import converse
+    from polbot.channels.console import converse, line_editing
 
+    line_editing()
     parts = Assembly.load(args.kb)
     return converse(parts.kb, parts.assistant, read=input, out=sys.stdout)

@@ -15,6 +15,7 @@ from polbot.dialogue.replies import (
     Reply,
     ReplyKind,
     Span,
+    Table,
 )
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "ReplyKind",
     "SearchEngine",
     "Span",
+    "Table",
     "TextMessage",
     "plain",
     "plain_blocks",

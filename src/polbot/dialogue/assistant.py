@@ -25,8 +25,9 @@ from polbot.dialogue.replies import (
     ReplyKind,
     Span,
 )
+from polbot.dialogue.replies import Table as TableBlock
 from polbot.knowledge.model import HOME, KnowledgeBase, Page, Table, Theme, Tool
-from polbot.search.result import Candidate, SearchResult
+from polbot.search.result import Candidate, Passage, SearchResult
 from polbot.vocabulary import COMMANDS, CommandName
 
 PART_LIMIT = 1500
@@ -46,6 +47,10 @@ class SearchEngine(Protocol):
     """What the assistant needs of the search engine."""
 
     def search(self, text: str) -> SearchResult: ...
+
+    def passages(self, page_id: str, text: str) -> Sequence[Passage]:
+        """The page's passages that match the question, best first."""
+        ...
 
 
 class Observer(Protocol):
@@ -146,7 +151,8 @@ class Assistant:
         if result.kind == "smalltalk":
             return self._smalltalk(result)
         if result.kind == "answer" and page is not None:
-            return self._answer(page, () if result.direct else self._alternatives(result))
+            alternatives = () if result.direct else self._alternatives(result)
+            return self._answer(page, alternatives, question)
         return self._fallback(result)
 
     # --- replies ----------------------------------------------------------------------
@@ -182,12 +188,18 @@ class Assistant:
         buttons = (*onward, *self._theme_button(page), self._home_button())
         return Reply(parts[part - 1], buttons, kind="page", page_id=page.id)
 
-    def _answer(self, page: Page, alternatives: tuple[Button, ...] = ()) -> Reply:
-        """A page's answer to a question; with ``alternatives`` (another page is nearly as
-        likely) those pages follow under "Bedoelde u misschien:" instead of the page's own
-        way onward."""
+    def _answer(
+        self, page: Page, alternatives: tuple[Button, ...] = (), question: str = ""
+    ) -> Reply:
+        """A page's answer to a question: its summary, then the passage of the page that
+        best matches the question, marked as the handbook's; with ``alternatives`` (another
+        page is nearly as likely) those pages follow under "Bedoelde u misschien:" instead
+        of the page's own way onward."""
         more = Button(self._kb.message("button-more"), payloads.page(page.id))
         blocks: tuple[Block, ...] = (_heading(page.title), *_prose(page.summary))
+        passage = self._passage(page, question)
+        if passage:
+            blocks += (*self._message("answer-passage"), *passage)
         if alternatives:
             blocks += self._message("alternatives")
             buttons = (more, *alternatives)
@@ -234,6 +246,26 @@ class Assistant:
         seen = {c.id for c in found}
         found += [Candidate(r, 0.0) for r in page.related if r not in seen and r != page.id]
         return tuple(c for c in found if self._kb.page(c.id) is not None)[:MAX_SUGGESTIONS]
+
+    def _passage(self, page: Page, question: str) -> tuple[Block, ...]:
+        """The best matching passage that the summary does not already say, as blocks: a
+        paragraph, a list's title and item, or a table's title, header and row."""
+        for passage in self._engine.passages(page.id, question) if question else ():
+            if passage.kind == "paragraph" and passage.index < len(page.text):
+                text = page.text[passage.index]
+                if not _says(page.summary, text):
+                    return (Paragraph(markup.spans(text)),)
+            elif passage.kind == "item" and passage.group < len(page.lists):
+                item_list = page.lists[passage.group]
+                if passage.index < len(item_list.items):
+                    item = markup.spans(item_list.items[passage.index])
+                    return (_heading(item_list.title), BulletList((item,)))
+            elif passage.kind == "row" and passage.group < len(page.tables):
+                table = page.tables[passage.group]
+                if passage.index < len(table.rows):
+                    title = (_heading(table.title),) if table.title else ()
+                    return (*title, _table(table, (table.rows[passage.index],)))
+        return ()
 
     def _alternatives(self, result: SearchResult) -> tuple[Button, ...]:
         others = [c.id for c in result.candidates if c.id != result.page_id]
@@ -339,7 +371,7 @@ def _list_and_table_units(page: Page, limit: int) -> list[tuple[Block, ...]]:
         units += _list_units((_heading(item_list.title),), items, limit)
     for table in page.tables:
         title = (_heading(table.title),) if table.title else ()
-        units += _list_units(title, _table_rows(table), limit)
+        units += _table_units(title, table, limit)
     return units
 
 
@@ -349,9 +381,13 @@ def _summary_unless_in_text(page: Page) -> tuple[Paragraph, ...]:
     Summaries are mostly the handbook's own opening sentences; repeating them right above
     the same sentences would only make the page longer.
     """
-    text = " ".join(" ".join(page.text).split())
-    sentences = _SENTENCE_END.split(" ".join(page.summary.split()))
-    return () if all(sentence in text for sentence in sentences) else _prose(page.summary)
+    return () if _says(" ".join(page.text), page.summary) else _prose(page.summary)
+
+
+def _says(text: str, part: str) -> bool:
+    """Whether ``text`` has every sentence of ``part`` word for word."""
+    whole = " ".join(text.split())
+    return all(sentence in whole for sentence in _SENTENCE_END.split(" ".join(part.split())))
 
 
 def _heading(text: str) -> Paragraph:
@@ -370,14 +406,27 @@ def _tool_item(tool: Tool) -> tuple[Span, ...]:
     return (name, Span(": "), *markup.spans(tool.description))
 
 
-def _table_rows(table: Table) -> tuple[tuple[Span, ...], ...]:
-    """A table row as one bullet: ``column: cell; column: cell``, empty cells left out."""
-    rows = []
-    for row in table.rows:
-        pairs = zip(table.columns, row, strict=False)
-        cells = [f"{column}: {cell}" for column, cell in pairs if cell.strip()]
-        rows.append(markup.spans("; ".join(cells)))
-    return tuple(row for row in rows if row)
+def _table(table: Table, rows: Sequence[tuple[str, ...]]) -> TableBlock:
+    """``rows`` of a handbook table as a table block under the table's header, each row as
+    wide as the header (a short row gets empty cells)."""
+    width = len(table.columns)
+    return TableBlock(
+        tuple(markup.spans(column, bold=True) for column in table.columns),
+        tuple(tuple(markup.spans(cell) for cell in (*row, *("",) * width)[:width]) for row in rows),
+    )
+
+
+def _table_units(title: tuple[Block, ...], table: Table, limit: int) -> list[tuple[Block, ...]]:
+    """A titled table as units that each fit a part; each repeats the header, the title
+    stays with the first rows."""
+
+    def measure(group: Sequence[tuple[str, ...]]) -> int:
+        return len(plain_blocks((*title, _table(table, group))))
+
+    groups = _grouped(table.rows, measure, limit)
+    return [
+        (*(title if index == 0 else ()), _table(table, group)) for index, group in enumerate(groups)
+    ]
 
 
 def _list_units(

@@ -106,4 +106,6 @@ def _matched(match: re.Match[str], *, bold: bool) -> tuple[Span, ...]:
 def _is_empty(block: Block) -> bool:
     if isinstance(block, Paragraph):
         return not block.spans
-    return not block.items
+    if isinstance(block, BulletList):
+        return not block.items
+    return not block.rows

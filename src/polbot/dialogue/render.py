@@ -1,15 +1,19 @@
 """Plain-text rendering of replies, for the terminal and the web API's ``text`` field.
 
 Bold is shown plainly, a link as ``label <address>`` (just the address when the label is
-the address), bullets as ``- ``, paragraphs separated by a blank line. Buttons are not
+the address), bullets as ``- ``, a table one line per row (the header first) with its cells
+in order between :data:`CELL_SEPARATOR`, blocks separated by a blank line. Buttons are not
 rendered: each channel shows them its own way.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
-from polbot.dialogue.replies import Block, BulletList, Reply, Span
+from polbot.dialogue.replies import Block, BulletList, Cell, Reply, Span, Table
+
+CELL_SEPARATOR = " | "
+"""Between the cells of a table row shown as one line of text."""
 
 
 def plain(reply: Reply) -> str:
@@ -25,7 +29,15 @@ def plain_blocks(blocks: Iterable[Block]) -> str:
 def _block(block: Block) -> str:
     if isinstance(block, BulletList):
         return "\n".join(f"- {_spans(item)}" for item in block.items)
+    if isinstance(block, Table):
+        return "\n".join(row_line(row, _spans) for row in (block.header, *block.rows))
     return _spans(block.spans)
+
+
+def row_line(cells: Iterable[Cell], render: Callable[[Cell], str]) -> str:
+    """A table row as one line: every cell rendered by ``render``, in column order, an empty
+    cell kept as ``-`` so that the cells after it stay under their column."""
+    return CELL_SEPARATOR.join(render(cell).strip() or "-" for cell in cells)
 
 
 def _spans(spans: Iterable[Span]) -> str:

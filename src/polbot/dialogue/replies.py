@@ -29,7 +29,20 @@ class BulletList:
     items: tuple[tuple[Span, ...], ...]
 
 
-Block = Paragraph | BulletList
+Cell = tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A table as the handbook shows it: a header of column names, then rows of cells in
+    column order (a cell may be empty). A renderer that cannot draw a table shows it one
+    line per row, the cells in order."""
+
+    header: tuple[Cell, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+Block = Paragraph | BulletList | Table
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ MESSAGE_FIELDS: Mapping[str, frozenset[str]] = {
     "button-not-helpful": frozenset(),
     "feedback-thanks": frozenset(),
     "feedback-sorry": frozenset(),
+    "answer-passage": frozenset(),
     "fallback": frozenset(),
     "fallback-suggestions": frozenset(),
     "empty-question": frozenset(),
@@ -47,6 +48,7 @@ MESSAGE_FIELDS: Mapping[str, frozenset[str]] = {
     # the terminal
     "console-hint": frozenset(),
     "console-goodbye": frozenset(),
+    "console-no-such-button": frozenset({"number", "last"}),
     # the server and the web page
     "server-error": frozenset(),
     "server-home-button": frozenset(),
@@ -93,6 +95,7 @@ MESSAGE_FIELDS: Mapping[str, frozenset[str]] = {
         frozenset(),
     ),
     **dict.fromkeys((f"teams-command-{name}" for name in TEAMS_MENU), frozenset()),
+    "teams-welcome-mention": frozenset({"name"}),
     # the review report (polbot.review)
     **dict.fromkeys(
         (

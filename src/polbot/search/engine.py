@@ -37,17 +37,17 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from polbot.knowledge.model import KnowledgeBase, Page
 from polbot.search.analysis import WHOLE, Token
 from polbot.search.analyzer import DEFAULT_STEMMER, Analyzer
 from polbot.search.decision import DecisionModel, Evidence, default_model
-from polbot.search.index import FieldSpec, Index, Position
+from polbot.search.index import FieldSpec, Index, Position, word_pairs
 from polbot.search.lexicon import informativeness
 from polbot.search.message import Message, MessageReader, Sentence
-from polbot.search.result import Candidate, SearchResult
+from polbot.search.result import Candidate, Passage, PassageKind, SearchResult
 from polbot.search.smalltalk import SmalltalkMatcher
 from polbot.search.tuning import Policy, Tuning, Weights
 
@@ -57,6 +57,11 @@ Terms = tuple[list[Token], dict[int, str], int]
 # At most this many of a message's questions are read one by one.
 MAX_QUESTIONS = 4
 MAX_CANDIDATES = 3
+PHRASE_BONUS = 0.5
+"""How much a passage gains when the question's consecutive words stand together in it too,
+over the share of the question's weight it holds (0..1)."""
+# Where a passage stands on its page: its kind, its list's or table's number, its number.
+PassageRef = tuple[PassageKind, int, int]
 
 FIELDS = {
     "title": FieldSpec(weight=3.0, b=0.5),
@@ -152,18 +157,29 @@ class Engine:
             **analyzer_weights,
         )
         analyse = self._analyse_page_text
-        documents = (
-            {
+        # Per page, its passages' terms and word pairs, from the same analysis as the index.
+        self._passages: list[tuple[tuple[PassageRef, frozenset[str], frozenset], ...]] = []
+
+        def document(page: Page) -> dict[str, list[list[Token]]]:
+            units = [(ref, analyse(text)) for ref, text in passage_texts(page)]
+            self._passages.append(
+                tuple(
+                    (ref, frozenset(t.text for t in unit), frozenset(word_pairs(unit)))
+                    for ref, unit in units
+                    if ref is not None
+                )
+            )
+            return {
                 "title": [analyse(page.title)],
                 "questions": [analyse(q) for q in page.questions],
                 "summary": [analyse(page.summary)],
-                "body": [analyse(t) for t in body_texts(page)],
+                "body": [unit for _, unit in units],
             }
-            for page in pages
-        )
-        self.index = Index(documents, FIELDS)
+
+        self.index = Index((document(page) for page in pages), FIELDS)
         self._titles = [frozenset(t.text for t in analyse(page.title)) for page in pages]
         self._page_ids = tuple(page.id for page in pages)
+        self._docs = {page_id: doc for doc, page_id in enumerate(self._page_ids)}
         self.reader = MessageReader(SmalltalkMatcher(kb.smalltalk))
         self._exact = self._exact_questions(kb)
 
@@ -233,6 +249,34 @@ class Engine:
         return SearchResult(
             message.text, "answer", candidates[0].id, top, candidates, None, direct=direct
         )
+
+    def passages(self, page_id: str, text: str) -> tuple[Passage, ...]:
+        """The passages of page ``page_id`` (paragraphs, list items, table rows) that share
+        words with the message ``text``, best first (on a tie, the one earlier on the page).
+
+        The message is read and analysed as :meth:`search` reads it, so a passage matches
+        the words the page was found by, typos corrected, synonyms and compound parts
+        included. A passage scores the share of the question's IDF mass it holds, plus
+        :data:`PHRASE_BONUS` times the share of its consecutive word pairs it has too.
+        """
+        doc = self._docs.get(page_id)
+        message = self.reader.read(text)
+        if doc is None or message.smalltalk is not None or not message.sentences:
+            return ()
+        query = self._query(message.sentences)
+        if not query.mass:
+            return ()
+        pair_mass = sum(mass for _, mass in query.pairs)
+        found: list[tuple[float, int, PassageRef]] = []
+        for order, (ref, terms, pairs) in enumerate(self._passages[doc]):
+            coverage = self._coverage(query, doc, terms)
+            if not coverage:
+                continue
+            together = sum(mass for pair, mass in query.pairs if pair in pairs)
+            score = coverage + PHRASE_BONUS * (together / pair_mass if pair_mass else 0.0)
+            found.append((score, order, ref))
+        found.sort(key=lambda entry: (-entry[0], entry[1]))
+        return tuple(Passage(*ref, score=score) for score, _, ref in found)
 
     # --- ranking -----------------------------------------------------------------------
 
@@ -461,19 +505,28 @@ def _first(candidates: tuple[Candidate, ...], page_id: str) -> tuple[Candidate, 
     return (Candidate(page_id, 1.0), *others)[:MAX_CANDIDATES]
 
 
+def passage_texts(page: Page) -> Iterator[tuple[PassageRef | None, str]]:
+    """A page's body as texts (paragraphs, lists, table rows and tools), each with where it
+    stands when it is a passage that can answer on its own (titles and tools are not)."""
+    for number, paragraph in enumerate(page.text):
+        yield ("paragraph", 0, number), paragraph
+    for group, item_list in enumerate(page.lists):
+        yield None, item_list.title
+        for number, item in enumerate(item_list.items):
+            yield ("item", group, number), item
+    for group, table in enumerate(page.tables):
+        if table.title:
+            yield None, table.title
+        yield None, " ".join(table.columns)
+        for number, row in enumerate(table.rows):
+            yield ("row", group, number), " ".join(row)
+    for tool in page.tools:
+        yield None, tool.name if not tool.description else f"{tool.name}. {tool.description}"
+
+
 def body_texts(page: Page) -> Iterable[str]:
     """A page's body as texts: paragraphs, lists, table rows and tools."""
-    yield from page.text
-    for item_list in page.lists:
-        yield item_list.title
-        yield from item_list.items
-    for table in page.tables:
-        if table.title:
-            yield table.title
-        yield " ".join(table.columns)
-        yield from (" ".join(row) for row in table.rows)
-    for tool in page.tools:
-        yield tool.name if not tool.description else f"{tool.name}. {tool.description}"
+    return (text for _, text in passage_texts(page))
 
 
 def page_texts(page: Page) -> Sequence[str]:

@@ -6,6 +6,23 @@ from dataclasses import dataclass
 from typing import Literal
 
 Kind = Literal["answer", "smalltalk", "fallback"]
+PassageKind = Literal["paragraph", "item", "row"]
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A part of a page that can answer on its own, with how well it matches a question.
+
+    ``paragraph``: ``index`` is the paragraph's number in the page's ``text``; ``item``: the
+    ``index``-th item of the page's ``group``-th list; ``row``: the ``index``-th row of its
+    ``group``-th table (all counted from 0). ``score`` is the share of the question's weight
+    the passage holds, a little more when its words stand together as in the question.
+    """
+
+    kind: PassageKind
+    group: int
+    index: int
+    score: float
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,8 +2,15 @@
 
 A reply becomes one message (more only when its text is very long): the text as Teams
 markdown (bold, bullet lists, links, e-mail addresses as ``mailto:`` links) and the buttons as
-Adaptive Cards 1.5 whose ``Action.Submit`` sends ``{"payload": ...}`` back. Teams shows at
-most six buttons a card, so a larger menu is split over evenly filled cards in one message.
+Adaptive Cards 1.5. Teams' host config lays out a card's actions in one row and cuts off what
+does not fit, so each button stands in an ``ActionSet`` of its own, one below the other. A
+button is an ``Action.Submit`` of the ``messageBack`` kind: its label shows as the user's own
+message (in a group chat the others see what was asked) and ``{"payload": ...}`` comes back
+as the activity's value. Teams shows at most six buttons a card, so a larger menu is split
+over evenly filled cards in one message.
+
+Teams shows two line breaks as one, so paragraphs would run together; a line holding only a
+non-breaking space (:data:`BLOCK_BREAK`) keeps the blank line between them.
 
 >>> from polbot.dialogue.replies import Paragraph, Reply, Span
 >>> [activity.text for activity in render(Reply((Paragraph((Span("Hallo", bold=True),)),)))]
@@ -18,10 +25,15 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from microsoft_agents.activity import Activity, ActivityTypes, Attachment
 
-from polbot.dialogue.replies import Block, BulletList, Button, Reply, Span
+from polbot.dialogue.render import plain_blocks, row_line
+from polbot.dialogue.replies import Block, BulletList, Button, Cell, Paragraph, Reply, Span, Table
 
 MAX_BUTTONS_PER_CARD = 6
 """Teams shows at most six buttons on a card."""
+
+BLOCK_BREAK = "\n\n&nbsp;\n\n"
+"""Between two blocks: Teams renders ``\n\n`` as a single line break, and this as a blank
+line (a standard markdown renderer shows an empty paragraph: the same gap, a little taller)."""
 
 MAX_TEXT_BYTES = 20_000
 """UTF-8 bytes of markdown per message: well under Teams' limit of about 80 KB a message,
@@ -89,9 +101,12 @@ def _spans(spans: Iterable[Span]) -> str:
 
 
 def render_block(block: Block) -> str:
-    """One paragraph or bullet list as Teams markdown."""
+    """One paragraph or bullet list as Teams markdown (a table, which :func:`render` draws as
+    a card, one line per row)."""
     if isinstance(block, BulletList):
         return "\n".join(f"- {_spans(item)}" for item in block.items)
+    if isinstance(block, Table):
+        return "  \n".join(row_line(row, _spans) for row in (block.header, *block.rows))
     return _spans(block.spans)
 
 
@@ -124,7 +139,7 @@ def _texts(blocks: Sequence[Block], limit: int) -> list[str]:
     current = ""
     for block in blocks:
         for piece in _pieces(render_block(block), limit):
-            joined = f"{current}\n\n{piece}" if current else piece
+            joined = f"{current}{BLOCK_BREAK}{piece}" if current else piece
             if len(joined.encode()) <= limit:
                 current = joined
             else:
@@ -149,37 +164,130 @@ def _chunks(buttons: Sequence[Button]) -> list[Sequence[Button]]:
     return chunks
 
 
+def button_action(button: Button) -> dict[str, object]:
+    """One button as a ``messageBack`` submit: Teams posts the label as the user's message
+    and ``{"payload": ...}`` as the activity's value (:func:`.inbound.card_payload`)."""
+    value = {"payload": button.payload}
+    return {
+        "type": "Action.Submit",
+        "title": button.label,
+        "data": {
+            "msteams": {
+                "type": "messageBack",
+                "displayText": button.label,
+                "text": button.label,
+                "value": value,
+            },
+        },
+    }
+
+
+def button_element(button: Button) -> dict[str, object]:
+    """One button as a row of its own: a container that submits when pressed, its label in a
+    text block that wraps. Teams draws an action's label on one line and cuts it off where
+    the card ends (at a phone's width most page titles); a wrapping label never is."""
+    return {
+        "type": "Container",
+        "style": "emphasis",
+        "spacing": "small",
+        "selectAction": button_action(button),
+        "items": [
+            {
+                "type": "TextBlock",
+                "text": button.label,
+                "wrap": True,
+                "weight": "bolder",
+                "color": "accent",
+                "horizontalAlignment": "center",
+            }
+        ],
+    }
+
+
 def button_card(buttons: Sequence[Button]) -> Attachment:
-    """An Adaptive Card with one ``Action.Submit`` per button."""
+    """An Adaptive Card with the buttons stacked, one a row, each the card's full width."""
     return Attachment(
         content_type=ADAPTIVE_CARD,
         content={
             "type": "AdaptiveCard",
             "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
             "version": ADAPTIVE_CARD_VERSION,
-            "body": [],
-            "actions": [
+            "body": [button_element(button) for button in buttons],
+        },
+    )
+
+
+def _cell_text(cell: Cell) -> str:
+    return plain_blocks((Paragraph(cell),))
+
+
+def table_card(table: Table) -> Attachment:
+    """A table as an Adaptive Card ``Table`` (Teams draws it from card version 1.5): the
+    header as its first row, every cell wrapping."""
+
+    def row(cells: Sequence[Cell], header: bool) -> dict[str, object]:
+        return {
+            "type": "TableRow",
+            "cells": [
                 {
-                    "type": "Action.Submit",
-                    "title": button.label,
-                    "data": {"payload": button.payload},
+                    "type": "TableCell",
+                    "items": [
+                        {
+                            "type": "TextBlock",
+                            "text": _cell_text(cell),
+                            "wrap": True,
+                            **({"weight": "bolder"} if header else {}),
+                        }
+                    ],
                 }
-                for button in buttons
+                for cell in cells
+            ],
+        }
+
+    return Attachment(
+        content_type=ADAPTIVE_CARD,
+        content={
+            "type": "AdaptiveCard",
+            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
+            "version": ADAPTIVE_CARD_VERSION,
+            "body": [
+                {
+                    "type": "Table",
+                    "columns": [{"width": 1} for _ in table.header],
+                    "firstRowAsHeader": True,
+                    "rows": [row(table.header, True), *(row(r, False) for r in table.rows)],
+                }
             ],
         },
     )
 
 
+def _message(text: str = "", attachments: Sequence[Attachment] = ()) -> Activity:
+    activity = Activity(type=ActivityTypes.message, text=text, text_format="markdown")
+    if attachments:
+        activity.attachments = list(attachments)
+    return activity
+
+
 def render(reply: Reply, *, max_text_bytes: int = MAX_TEXT_BYTES) -> list[Activity]:
-    """The Teams messages that show ``reply``: its text, then its buttons as cards."""
-    texts = _texts(reply.blocks, max_text_bytes) or [""]
-    activities = [
-        Activity(type=ActivityTypes.message, text=text, text_format="markdown") for text in texts
-    ]
+    """The Teams messages that show ``reply``: its text, each table as a card of its own in
+    its place, then its buttons as cards."""
+    activities: list[Activity] = []
+    text: list[Block] = []
+    for block in (*reply.blocks, None):
+        if block is not None and not isinstance(block, Table):
+            text.append(block)
+            continue
+        activities += [_message(piece) for piece in _texts(text, max_text_bytes)]
+        text = []
+        if block is not None:
+            activities.append(_message(attachments=[table_card(block)]))
     cards = [button_card(chunk) for chunk in _chunks(reply.buttons)]
     if cards:
+        if not activities:
+            activities.append(_message())
         last = activities[-1]
-        last.attachments = cards
+        last.attachments = [*(last.attachments or []), *cards]
         last.attachment_layout = "list"
     return [activity for activity in activities if activity.text or activity.attachments]
 

@@ -19,6 +19,7 @@ local development with the Agents Playground or tests, and never together with a
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import warnings
@@ -47,6 +48,7 @@ from polbot.channels.teams.cards import render_all
 from polbot.channels.teams.inbound import (
     KNOWN_TYPES,
     MAX_BODY_BYTES,
+    is_group,
     parse_activity,
     quiet_sdk_validation_log,
     to_event,
@@ -54,7 +56,9 @@ from polbot.channels.teams.inbound import (
 )
 from polbot.channels.teams.outbound import EscapingClientFactory, check_reply_address
 from polbot.channels.teams.settings import TeamsSettings
+from polbot.dialogue import markup
 from polbot.dialogue.events import Command, Event, TextMessage
+from polbot.dialogue.replies import Reply
 from polbot.errors import BadActivityError, BadBodyError, TeamsSetupError
 from polbot.runtime.body import read_json
 from polbot.vocabulary import TEAMS_ANONYMOUS_ENV, TEAMS_SDK_ENV_PREFIX
@@ -133,9 +137,25 @@ class TeamsBot:
         event = self.event_for(context)
         if event is None:
             return
-        activities = render_all(self._handler.handle(event))
+        replies = self._handler.handle(event)
+        if context.activity.type == ActivityTypes.conversation_update and is_group(
+            context.activity
+        ):
+            replies = self._with_mention_hint(replies, context.activity.recipient)
+        activities = render_all(replies)
         if activities:
             await context.send_activities(activities)
+
+    def _with_mention_hint(self, replies: tuple[Reply, ...], bot: Any) -> tuple[Reply, ...]:
+        """The welcome with how to mention the bot after its first text: in a group chat or
+        a team the bot receives only the messages that mention it."""
+        if not replies:
+            return replies
+        name = (getattr(bot, "name", None) or "").strip()
+        name = name or self._handler.message("teams-name-short")
+        hint = markup.parse(self._handler.message("teams-welcome-mention", name=name))
+        first, *rest = replies
+        return (dataclasses.replace(first, blocks=(*first.blocks, *hint)), *rest)
 
     @staticmethod
     async def on_error(_context: TurnContext, error: Exception) -> None:

@@ -8,6 +8,7 @@ warning line. :func:`to_event` reads a checked message the way a user meant it.
 from __future__ import annotations
 
 import html
+import json
 import logging
 import re
 from contextvars import ContextVar
@@ -18,10 +19,14 @@ from pydantic import ValidationError
 
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.errors import BadActivityError
-from polbot.vocabulary import TEAMS_MENU
+from polbot.vocabulary import COMMANDS
 
 MAX_BODY_BYTES = 256 * 1024
 """The Bot Service posts activities of up to 256 KB (a Teams message is at most about 80 KB)."""
+
+MAX_VALUE_CHARS = 1024
+"""A button's value given as a JSON string is read only up to this size (a payload is at
+most 64 bytes)."""
 
 KNOWN_TYPES = frozenset(kind.value for kind in ActivityTypes)
 
@@ -93,7 +98,26 @@ def question_text(text: str | None) -> str:
 
 
 def card_payload(value: Any) -> str | None:
-    """The payload of a pressed card button (``{"payload": "..."}``), else ``None``."""
+    """The payload of a pressed card button, else ``None``.
+
+    Teams posts a ``messageBack`` button's value as the activity's value
+    (``{"payload": "..."}``); a client that passes the button's whole ``data`` on sends it
+    under ``msteams.value``, and a value given as a JSON string is read as one.
+
+    >>> card_payload({"msteams": {"type": "messageBack", "value": {"payload": "home"}}})
+    'home'
+    """
+    if (
+        isinstance(value, dict)
+        and "payload" not in value
+        and isinstance(value.get("msteams"), dict)
+    ):
+        value = value["msteams"].get("value")
+    if isinstance(value, str) and value.startswith("{") and len(value) <= MAX_VALUE_CHARS:
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
     if isinstance(value, dict) and isinstance(value.get("payload"), str):
         return value["payload"]
     return None
@@ -103,31 +127,33 @@ def to_event(activity: Activity) -> Event:
     """The dialogue event a Teams message stands for.
 
     A card button (``Action.Submit`` or ``messageBack``) is a :class:`ButtonPress`, even with
-    a forged payload (the dialogue answers those politely); ``menu``, ``help`` and
-    ``contact``, with or without a slash, are commands; anything else is a question.
+    a forged payload (the dialogue answers those politely); every command of the dialogue
+    (``menu``, ``help``, ``contact``, ``over``, ``start``), with or without a slash, is a
+    command, as the help text promises; anything else is a question.
     """
     payload = card_payload(activity.value)
     if payload is not None:
         return ButtonPress(payload)
     text = question_text(activity.text)
     command = text.lower().removeprefix("/")
-    if command in TEAMS_MENU:
+    if command in COMMANDS:
         return Command(command)
     return TextMessage(text)
 
 
 def wants_welcome(activity: Activity) -> bool:
-    """Whether a ``conversationUpdate`` should be answered with the welcome.
-
-    In a personal chat: whenever members were added (the bot being installed, or the user).
-    In a group chat or team: only when the bot itself was added, so that a team does not get
-    a welcome for every new colleague.
+    """Whether a ``conversationUpdate`` should be answered with the welcome: only when the bot
+    itself was added to the conversation (installed), once per install, in every kind of
+    conversation. Teams also tells a personal chat that its user joined, and a team of every
+    new colleague: none of those gets a welcome of its own.
     """
-    added = activity.members_added or []
-    if not added:
-        return False
     bot = activity.recipient.id if activity.recipient else None
-    conversation_type = activity.conversation.conversation_type if activity.conversation else None
-    if (conversation_type or "personal") == "personal":
-        return True
-    return any(member.id == bot for member in added)
+    return bot is not None and any(m.id == bot for m in activity.members_added or [])
+
+
+def is_group(activity: Activity) -> bool:
+    """Whether the conversation is a group chat or a team channel, where the bot only hears
+    messages that mention it."""
+    conversation = activity.conversation
+    kind = conversation.conversation_type if conversation else None
+    return (kind or "personal") != "personal"

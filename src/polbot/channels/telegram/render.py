@@ -25,7 +25,8 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from polbot.dialogue.replies import Block, BulletList, Button, Reply, Span
+from polbot.dialogue.render import row_line
+from polbot.dialogue.replies import Block, BulletList, Button, Cell, Reply, Span, Table
 
 MESSAGE_LIMIT = 4096
 """Telegram's limit on the text of one message (it counts after parsing; HTML is longer)."""
@@ -82,7 +83,22 @@ def _block_pieces(block: Block, limit: int) -> list[str]:
         if len(whole) <= limit:
             return [whole]
         return _pack([piece for pieces in items for piece in pieces], _ITEM_SEPARATOR, limit)
+    if isinstance(block, Table):
+        # Telegram draws no tables: one line per row, the header first, cells in order.
+        rows = [_row_pieces(row, limit) for row in (block.header, *block.rows)]
+        return _pack([piece for pieces in rows for piece in pieces], _ITEM_SEPARATOR, limit)
     return _spans_pieces(block.spans, limit)
+
+
+def _row_pieces(row: Sequence[Cell], limit: int) -> list[str]:
+    whole = row_line(row, _cell_html)
+    if len(whole) <= limit:
+        return [whole]
+    return _pack([piece for cell in row for piece in _spans_pieces(cell, limit)], " ", limit)
+
+
+def _cell_html(cell: Cell) -> str:
+    return "".join(_Run.of(span).html(span.text) for span in cell)
 
 
 def _item_pieces(item: Sequence[Span], limit: int) -> list[str]:

@@ -3,7 +3,8 @@
 In: exactly one of ``{"text": "..."}`` (a typed question), ``{"payload": "..."}`` (a pressed
 button) or ``{"command": "start"}``. Out: ``{"replies": [...]}``, each reply with its plain
 ``text``, its ``buttons`` (``label``, ``payload``), its ``kind``, its ``page_id`` and its
-``blocks`` (paragraphs and lists of spans with ``bold`` and ``link``, for rich rendering).
+``blocks`` (paragraphs and lists of spans with ``bold`` and ``link``, and tables: a
+``header`` and ``rows`` of cells, each cell its spans, for rich rendering).
 
 A malformed request gets a 4xx JSON answer ``{"error": {"code": ..., "message": ...}}``
 whose message is a Dutch text from the knowledge base, and one warning line in the log.
@@ -19,7 +20,7 @@ from aiohttp import web
 from polbot.channels import ChannelHandler
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.render import plain
-from polbot.dialogue.replies import Block, BulletList, Reply, Span
+from polbot.dialogue.replies import Block, BulletList, Reply, Span, Table
 from polbot.errors import BadBodyError, BadRequestError
 from polbot.runtime.body import read_json
 
@@ -89,6 +90,12 @@ def reply_json(reply: Reply) -> dict[str, Any]:
 def _block_json(block: Block) -> dict[str, Any]:
     if isinstance(block, BulletList):
         return {"type": "list", "items": [_spans_json(item) for item in block.items]}
+    if isinstance(block, Table):
+        return {
+            "type": "table",
+            "header": [_spans_json(cell) for cell in block.header],
+            "rows": [[_spans_json(cell) for cell in row] for row in block.rows],
+        }
     return {"type": "paragraph", "spans": _spans_json(block.spans)}
 
 

@@ -103,6 +103,24 @@
     return entry.length > 0 && entry.every((span) => span.bold && !span.link);
   }
 
+  // A table as the handbook shows it: the header's cells name the columns.
+  function table(block) {
+    const node = document.createElement("table");
+    const head = node.createTHead().insertRow();
+    for (const cell of block.header || []) {
+      const th = document.createElement("th");
+      th.scope = "col";
+      spans(th, cell, true);
+      head.appendChild(th);
+    }
+    const body = node.createTBody();
+    for (const row of block.rows || []) {
+      const tr = body.insertRow();
+      for (const cell of row) spans(tr.insertCell(), cell, false);
+    }
+    return node;
+  }
+
   function blocks(parent, reply) {
     if (!Array.isArray(reply.blocks)) {
       const p = document.createElement("p");
@@ -111,7 +129,9 @@
       return;
     }
     for (const block of reply.blocks) {
-      if (block.type === "list") {
+      if (block.type === "table") {
+        parent.appendChild(table(block));
+      } else if (block.type === "list") {
         const ul = document.createElement("ul");
         for (const entry of block.items) {
           const li = document.createElement("li");
