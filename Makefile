@@ -52,8 +52,10 @@ postgresql:
 $(BROWSER_JS)/node_modules/.package-lock.json: $(BROWSER_JS)/package.json $(BROWSER_JS)/package-lock.json
 	cd $(BROWSER_JS) && npm ci --no-audit --no-fund --loglevel=error
 
+# Two workers for everything but the soak test, which measures latency and so runs alone.
 test: lint chromium postgresql $(BROWSER_JS)/node_modules/.package-lock.json
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 -m "not soak"
+	$(BIN)/python -m pytest -m soak
 
 # The soak test at its full length (issue 12: 60 s); `make test` runs it for 30 s.
 soak: $(VENV)/.installed-dev

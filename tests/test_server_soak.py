@@ -29,7 +29,7 @@ from server_support import POLBOT, clean_environ, free_port
 from teams_support import running_connector
 from telegram_fake import FakeBotApi
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.soak]
 
 DURATION = float(os.environ.get("POLBOT_SOAK_SECONDS", "30"))
 WARM_UP = min(10.0, DURATION / 6)
