@@ -152,3 +152,21 @@ def test_any_text_gets_a_reply_with_buttons_from_the_real_engine(
 ) -> None:
     (reply,) = assistant.handle(TextMessage(text))
     assert reply.blocks and reply.buttons
+
+
+@pytest.mark.parametrize(
+    "question", ["Wat is polarisatie?", "Hoe ontstaat polarisatie langs scheidslijnen?"]
+)
+def test_an_answer_never_says_a_sentence_twice(
+    assistant: Assistant, kb: KnowledgeBase, question: str
+) -> None:
+    # The passage under "Uit de handreiking:" may begin with the sentence the summary just
+    # said ("Polarisatie is 'de verscherping ...'"): only what the summary does not say
+    # follows it.
+    text, [reply] = converse(assistant, [TextMessage(question)])
+    assert reply.kind == "answer" and reply.page_id == "definitie"
+    page = kb.page("definitie")
+    assert page is not None
+    summary = " ".join(page.summary.split())
+    assert " ".join(text.split()).count(summary) == 1, text
+    assert "Maatschappelijke spanningen en segregatie" in text

@@ -39,7 +39,8 @@ MAX_SUGGESTIONS = 3
 _log = logging.getLogger(__name__)
 # A sentence ends at . ! or ? followed by a space and a capital or digit, so that
 # abbreviations such as "bijv. de" do not end one.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9À-Ý'‘\"(])")
+# A sentence ends at . ! or ?, or just after the quote that closes it ("... segregatie.'").
+_SENTENCE_END = re.compile(r"(?:(?<=[.!?])|(?<=[.!?]['’\"”]))\s+(?=[A-Z0-9À-Ý'‘\"(])")
 T = TypeVar("T")
 
 
@@ -252,8 +253,9 @@ class Assistant:
         paragraph, a list's title and item, or a table's title, header and row."""
         for passage in self._engine.passages(page.id, question) if question else ():
             if passage.kind == "paragraph" and passage.index < len(page.text):
-                text = page.text[passage.index]
-                if not _says(page.summary, text):
+                # What the summary has just said is not said again.
+                text = _unsaid(page.summary, page.text[passage.index])
+                if text:
                     return (Paragraph(markup.spans(text)),)
             elif passage.kind == "item" and passage.group < len(page.lists):
                 item_list = page.lists[passage.group]
@@ -386,8 +388,18 @@ def _summary_unless_in_text(page: Page) -> tuple[Paragraph, ...]:
 
 def _says(text: str, part: str) -> bool:
     """Whether ``text`` has every sentence of ``part`` word for word."""
+    return not _unsaid(text, part)
+
+
+def _unsaid(text: str, part: str) -> str:
+    """The sentences of ``part`` that ``text`` does not have word for word, in order.
+
+    >>> _unsaid("Zo is het. Echt.", "Zo is het. En ook 'zo.' Echt. Klaar!")
+    "En ook 'zo.' Klaar!"
+    """
     whole = " ".join(text.split())
-    return all(sentence in whole for sentence in _SENTENCE_END.split(" ".join(part.split())))
+    sentences = _SENTENCE_END.split(" ".join(part.split()))
+    return " ".join(sentence for sentence in sentences if sentence not in whole)
 
 
 def _heading(text: str) -> Paragraph:
