@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import aiohttp
+
 from polbot.dialogue import Assistant
 from polbot.knowledge import KnowledgeBase, load_knowledge
 from polbot.paths import PROJECT_ROOT
@@ -124,6 +126,22 @@ def _wait_healthy(server: Server, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.05)
     raise AssertionError(f"polbot serve not healthy within {timeout} s:\n{server.output()}")
+
+
+async def wait_ready(url: str, process: asyncio.subprocess.Process, log: Path) -> None:
+    """Until ``url/readyz`` answers 200 (30 s at most); a server that exits or never gets
+    ready fails the test with its log."""
+    async with aiohttp.ClientSession(trust_env=False) as http:
+        for _ in range(300):
+            assert process.returncode is None, log.read_text("utf-8")
+            try:
+                async with http.get(url + "/readyz") as response:
+                    if response.status == 200:
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.1)
+    raise AssertionError(log.read_text("utf-8"))
 
 
 async def read_response(reader: asyncio.StreamReader) -> tuple[int, dict[str, str], bytes]:

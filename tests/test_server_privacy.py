@@ -20,7 +20,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from server_support import POLBOT, clean_environ, free_port
+from server_support import POLBOT, clean_environ, free_port, wait_ready
 from teams_support import FakeConnector, activity, card_press
 from telegram_fake import TOKEN, FakeBotApi
 
@@ -52,16 +52,7 @@ async def serve(log: Path, **env: str) -> AsyncIterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        async with aiohttp.ClientSession(trust_env=False) as http:
-            for _ in range(600):
-                assert process.returncode is None, log.read_text()
-                try:
-                    async with http.get(url + "/readyz") as response:
-                        if response.status == 200:
-                            break
-                except aiohttp.ClientConnectionError:
-                    pass
-                await asyncio.sleep(0.05)
+        await wait_ready(url, process, log)
         yield url
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 30) == 0

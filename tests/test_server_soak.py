@@ -22,10 +22,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-import aiohttp
 import pytest
 
-from server_support import POLBOT, clean_environ, free_port
+from server_support import POLBOT, clean_environ, free_port, wait_ready
 from teams_support import running_connector
 from telegram_fake import FakeBotApi
 
@@ -59,17 +58,7 @@ async def serving(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[tuple[int, s
         )
         url = f"http://127.0.0.1:{port}"
         try:
-            async with aiohttp.ClientSession(trust_env=False) as session:
-                for _ in range(300):
-                    try:
-                        async with session.get(url + "/readyz") as response:
-                            if response.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        pass
-                    await asyncio.sleep(0.1)
-                else:
-                    raise AssertionError(log.read_text("utf-8"))
+            await wait_ready(url, process, log)
             yield process.pid, url, log
         finally:
             if process.returncode is None:

@@ -204,17 +204,22 @@ def button_element(button: Button) -> dict[str, object]:
     }
 
 
-def button_card(buttons: Sequence[Button]) -> Attachment:
-    """An Adaptive Card with the buttons stacked, one a row, each the card's full width."""
+def _card(body: list[dict[str, object]]) -> Attachment:
+    """An Adaptive Card of the version every Teams client renders, holding ``body``."""
     return Attachment(
         content_type=ADAPTIVE_CARD,
         content={
             "type": "AdaptiveCard",
             "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
             "version": ADAPTIVE_CARD_VERSION,
-            "body": [button_element(button) for button in buttons],
+            "body": body,
         },
     )
+
+
+def button_card(buttons: Sequence[Button]) -> Attachment:
+    """An Adaptive Card with the buttons stacked, one a row, each the card's full width."""
+    return _card([button_element(button) for button in buttons])
 
 
 def _cell_text(cell: Cell) -> str:
@@ -244,21 +249,15 @@ def table_card(table: Table) -> Attachment:
             ],
         }
 
-    return Attachment(
-        content_type=ADAPTIVE_CARD,
-        content={
-            "type": "AdaptiveCard",
-            "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
-            "version": ADAPTIVE_CARD_VERSION,
-            "body": [
-                {
-                    "type": "Table",
-                    "columns": [{"width": 1} for _ in table.header],
-                    "firstRowAsHeader": True,
-                    "rows": [row(table.header, True), *(row(r, False) for r in table.rows)],
-                }
-            ],
-        },
+    return _card(
+        [
+            {
+                "type": "Table",
+                "columns": [{"width": 1} for _ in table.header],
+                "firstRowAsHeader": True,
+                "rows": [row(table.header, True), *(row(r, False) for r in table.rows)],
+            }
+        ]
     )
 
 
