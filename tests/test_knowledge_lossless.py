@@ -12,8 +12,8 @@ from polbot.knowledge import HOME, KnowledgeBase, load_knowledge
 from polbot.knowledge.coverage import (
     handbook_texts,
     missing_sentences,
-    normalise,
-    source_lines,
+    question_key,
+    source_sections,
     source_sentences,
     split_sentences,
 )
@@ -120,14 +120,7 @@ def _without(value, pattern):
 
 
 def _source_sections(source, pages):
-    """The source's sentences by the page whose heading they follow (None: before any)."""
-    by_title = {normalise(page.title): page.id for page in pages.values()}
-    sections = defaultdict(list)
-    page_id = None
-    for line in source_lines(source):
-        page_id = by_title.get(normalise(line), page_id)
-        sections[page_id].extend(split_sentences(line))
-    return sections
+    return source_sections(source, {page.title: page.id for page in pages.values()})
 
 
 def test_every_source_sentence_is_on_the_page_under_whose_heading_it_stands(kb, pages, source):
@@ -152,23 +145,19 @@ def test_the_signalering_table_is_the_source_table(pages, source):
     assert [list(table.columns), *map(list, table.rows)] == rows
 
 
-def _plain(question: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", question.casefold()).split())
-
-
 def test_example_questions_are_unique_across_pages(pages):
     seen = defaultdict(list)
     for page in pages.values():
         for question in page.questions:
-            seen[_plain(question)].append(page.id)
+            seen[question_key(question)].append(page.id)
     assert {q: ids for q, ids in seen.items() if len(ids) > 1} == {}
 
 
 def test_no_evaluation_question_is_copied_into_the_knowledge_base(pages):
     if not DEV_QUESTIONS.exists():
         pytest.skip(f"{DEV_QUESTIONS} is not beside the repository")
-    dev = {_plain(item["q"]) for item in yaml.safe_load(DEV_QUESTIONS.read_text("utf-8"))}
-    copied = [q for page in pages.values() for q in page.questions if _plain(q) in dev]
+    dev = {question_key(item["q"]) for item in yaml.safe_load(DEV_QUESTIONS.read_text("utf-8"))}
+    copied = [q for page in pages.values() for q in page.questions if question_key(q) in dev]
     assert copied == []
 
 

@@ -15,6 +15,7 @@ into the sentences a reader must be able to find, leaving out the PDF's navigati
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from collections.abc import Iterable
 
 from pydantic import BaseModel
@@ -97,6 +98,27 @@ def source_sentences(text: str) -> tuple[str, ...]:
     """
     sentences = (sentence for line in source_lines(text) for sentence in split_sentences(line))
     return tuple(dict.fromkeys(sentences))
+
+
+def source_sections(text: str, titles: dict[str, str]) -> dict[str | None, list[str]]:
+    """The source's sentences by the page whose heading they follow (``None``: before any
+    heading); ``titles`` maps each page's title to its id."""
+    by_title = {normalise(title): page_id for title, page_id in titles.items()}
+    sections: dict[str | None, list[str]] = defaultdict(list)
+    page_id: str | None = None
+    for line in source_lines(text):
+        page_id = by_title.get(normalise(line), page_id)
+        sections[page_id].extend(split_sentences(line))
+    return sections
+
+
+def question_key(question: str) -> str:
+    """An example question as compared with others: case, punctuation and spacing aside.
+
+    >>> question_key("Wie moet ik  trainen?") == question_key("wie moet ik trainen")
+    True
+    """
+    return " ".join(re.sub(r"[^\w\s]", " ", question.casefold()).split())
 
 
 def handbook_texts(*models: BaseModel) -> tuple[str, ...]:

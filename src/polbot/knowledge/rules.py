@@ -16,8 +16,6 @@ Each problem names its file and line and says what to do.
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
 from pathlib import Path
 
 from polbot.errors import Problem
@@ -25,7 +23,8 @@ from polbot.knowledge.coverage import (
     handbook_texts,
     missing_sentences,
     normalise,
-    source_lines,
+    question_key,
+    source_sections,
     source_sentences,
     split_sentences,
 )
@@ -92,10 +91,6 @@ def _ignored_files(folder: Path, shown: str) -> list[Problem]:
     ]
 
 
-def _plain(question: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", question.casefold()).split())
-
-
 def _question_problems(kb: KnowledgeBase, sources: dict[str, tuple[Source, int]]) -> list[Problem]:
     problems: list[Problem] = []
     first: dict[str, tuple[Page, int]] = {}
@@ -115,7 +110,7 @@ def _question_problems(kb: KnowledgeBase, sources: dict[str, tuple[Source, int]]
                 )
             )
         for number, question in enumerate(page.questions):
-            key = _plain(question)
+            key = question_key(question)
             if key in first and first[key][0].id != page.id:
                 other, other_number = first[key]
                 there = _at(sources, other, "questions", other_number)
@@ -161,12 +156,7 @@ def _handbook_problems(
 
     # Each sentence on the page under whose heading it stands (the home texts before any).
     pages = {page.id: page for page in kb.pages}
-    by_title = {normalise(page.title): page.id for page in kb.pages}
-    sections: dict[str | None, list[str]] = defaultdict(list)
-    page_id: str | None = None
-    for line in source_lines(text):
-        page_id = by_title.get(normalise(line), page_id)
-        sections[page_id].extend(split_sentences(line))
+    sections = source_sections(text, {page.title: page.id for page in kb.pages})
     for owner, sentences in sections.items():
         texts = handbook_texts(kb.home) if owner is None else handbook_texts(pages[owner])
         for sentence in missing_sentences(sentences, texts):
