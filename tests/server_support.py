@@ -90,10 +90,13 @@ class Server:
 @contextmanager
 def polbot_serve(tmp_path: Path, **env: str) -> Iterator[Server]:
     """Run ``polbot serve`` on a free loopback port (``--port``, which wins over a
-    ``POLBOT_PORT`` in ``env``) until /healthz answers; stop it after."""
+    ``POLBOT_PORT`` in ``env``) until /healthz answers; stop it after.
+
+    Without a ``POLBOT_SHUTDOWN_DRAIN`` in ``env`` there is no drain: the 2 s a balancer
+    needs to notice a 503 from /readyz, which no test of this helper waits for."""
     port = free_port()
     log = tmp_path / f"serve-{port}.log"
-    environ = {**clean_environ(POLBOT_HOST="127.0.0.1"), **env}
+    environ = {**clean_environ(POLBOT_HOST="127.0.0.1", POLBOT_SHUTDOWN_DRAIN="0"), **env}
     start = time.perf_counter()
     with log.open("wb") as sink:
         process = subprocess.Popen(

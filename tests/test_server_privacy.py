@@ -45,7 +45,9 @@ TEXTS = (
 async def serve(log: Path, **env: str) -> AsyncIterator[str]:
     """``polbot serve`` on a free port, output to ``log``; stopped with SIGTERM afterwards."""
     port = free_port()
-    environ = clean_environ(POLBOT_HOST="127.0.0.1", POLBOT_PORT=str(port), **env)
+    environ = clean_environ(
+        POLBOT_HOST="127.0.0.1", POLBOT_PORT=str(port), POLBOT_SHUTDOWN_DRAIN="0", **env
+    )
     with log.open("wb") as sink:
         process = await asyncio.create_subprocess_exec(
             str(POLBOT), "serve", stdout=sink, stderr=asyncio.subprocess.STDOUT, env=environ
