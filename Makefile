@@ -54,8 +54,9 @@ $(BROWSER_JS)/node_modules/.package-lock.json: $(BROWSER_JS)/package.json $(BROW
 
 # Two workers for everything but the soak test, which measures latency and so runs alone
 # (its own file: collecting the whole suite again would cost a few seconds for one test).
+# A file's tests stay on one worker, so that a module's browser or server starts once.
 test: lint chromium postgresql $(BROWSER_JS)/node_modules/.package-lock.json
-	$(BIN)/python -m pytest -n 2 -m "not soak"
+	$(BIN)/python -m pytest -n 2 --dist loadfile -m "not soak"
 	$(BIN)/python -m pytest -m soak tests/test_server_soak.py
 
 # The soak test at its full length (issue 12: 60 s); `make test` runs it for 15 s.
