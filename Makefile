@@ -29,12 +29,14 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-# The browser tests drive Debian's chromium; install it when missing and we may (root).
-# Without it they skip with a message; everything else still runs.
+# The browser tests drive Debian's chromium-headless-shell (tests/browser_support.py says
+# why not the desktop chromium); install it when missing and we may (root). Without it they
+# skip with a message; everything else still runs.
 chromium:
-	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" = 0 ]; then \
-		(apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium) \
-			|| echo "chromium could not be installed: the browser tests will skip"; \
+	@if [ ! -x /usr/bin/chromium-headless-shell ] && [ "$$(id -u)" = 0 ]; then \
+		(apt-get update -qq \
+			&& apt-get install -y -qq --no-install-recommends chromium-headless-shell) \
+			|| echo "chromium-headless-shell could not be installed: the browser tests will skip"; \
 	fi
 
 # The review store's tests start a real PostgreSQL server (Debian's package) as well as

@@ -1,5 +1,6 @@
-"""The HTML review report in a real browser (Debian's chromium, as in test_web_browser): one
-self-contained file that asks for nothing else, readable, with the weekly chart.
+"""The HTML review report in a real browser (Debian's headless Chromium, as in
+test_web_browser): one self-contained file that asks for nothing else, readable, with the
+weekly chart.
 The screenshot lands in ``test-artifacts/review-report.png``."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from browser_support import ARGS, CHROMIUM, screenshot
 from polbot.knowledge import KnowledgeBase
 from polbot.review import ReviewSettings
 from polbot.review.entry import ReviewEntry
@@ -17,7 +19,6 @@ from polbot.review.report import build_report
 from polbot.review.store import ReviewStore
 from polbot.search import Engine
 from review_support import record_session
-from test_web_browser import ARGS, CHROMIUM, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 pytest.importorskip("deduce", reason="the review extra is not installed")

@@ -2,7 +2,7 @@
 Microsoft's own Adaptive Cards renderer (the ``adaptivecards`` npm package, which ``make
 test`` installs from tests/browser/package-lock.json) with Microsoft's Teams host config
 (tests/data/teams-host-config-light.json, a copy of microsoft/AdaptiveCards'
-samples/HostConfig/microsoft-teams-light.json, MIT licence) in Debian's chromium, at a
+samples/HostConfig/microsoft-teams-light.json, MIT licence) in Debian's headless Chromium, at a
 phone's 300 px and a desktop's 600 px. No button label may be cut off or stick out of its
 card. Screenshots land in ``test-artifacts/``.
 """
@@ -10,35 +10,26 @@ card. Screenshots land in ``test-artifacts/``.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from browser_support import ARGS, ARTIFACTS, CHROMIUM
 from dialogue_support import TABLE_LINES, TABLE_PAGE
 from polbot.channels.teams.cards import render
 from polbot.dialogue import payloads
 from polbot.dialogue.events import ButtonPress, Command, Event, TextMessage
 from polbot.dialogue.replies import Reply
-from polbot.paths import PROJECT_ROOT
 from server_support import real_parts
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 TESTS = Path(__file__).resolve().parent
 RENDERER = TESTS / "browser" / "node_modules" / "adaptivecards" / "dist"
 HOST_CONFIG = TESTS / "data" / "teams-host-config-light.json"
 ALTERNATIVES_QUESTION = "wijk"
 OUT_OF_HANDBOOK = "Hoe laat vertrekt de laatste trein naar Parijs?"
-
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"no chromium at {CHROMIUM}: run `make test` as root to install Debian's chromium",
-        allow_module_level=True,
-    )
 
 from playwright import sync_api  # noqa: E402  (a dev dependency: missing is a failure)
 
@@ -78,9 +69,7 @@ def browser() -> Iterator[object]:
     if not (RENDERER / "adaptivecards.min.js").exists():
         pytest.fail("tests/browser/node_modules is missing: `make test` runs `npm ci` there")
     with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu"]
-        )
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield launched
         launched.close()
 

@@ -1,4 +1,4 @@
-"""The web chat in a real browser: Debian's chromium driven by Playwright, against
+"""The web chat in a real browser: Debian's headless Chromium driven by Playwright, against
 ``polbot serve`` on loopback (and once behind a prefix-stripping proxy). Screenshots land in
 ``test-artifacts/``; axe-core (the copy the ``axe-playwright-python`` package ships) checks
 the page at phone and desktop widths in light and dark.
@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
+from browser_support import ARGS, CHROMIUM, screenshot
 from dialogue_support import (
     COORDINATING_ROLE,
     HANDBOOK_MARK,
@@ -23,32 +22,13 @@ from dialogue_support import (
 )
 from polbot.dialogue.assistant import MAX_QUESTION_CHARS
 from polbot.dialogue.events import ButtonPress
-from polbot.paths import PROJECT_ROOT
 from prefix_proxy import prefix_proxy
 from server_support import polbot_serve, real_parts
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ARTIFACTS = PROJECT_ROOT / "test-artifacts"
 HELPDESK = "mailto:VeiligheidsAlliantie@rotterdam.nl"
 OUT_OF_HANDBOOK = "Hoe laat vertrekt de laatste trein naar Parijs?"
-
-if not Path(CHROMIUM).exists():
-    pytest.skip(
-        f"no chromium at {CHROMIUM}: run `make test` as root to install Debian's chromium",
-        allow_module_level=True,
-    )
 
 from axe_playwright_python.sync_playwright import Axe  # noqa: E402  (dev dependencies:
 from playwright import sync_api  # noqa: E402  missing is a failure)
@@ -98,13 +78,6 @@ def watch(page, problems: list[str]) -> None:
 
 def last_reply(page):
     return page.locator("#conversation > li.from-assistant").last
-
-
-def screenshot(page, name: str) -> None:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=True)
-    assert path.stat().st_size > 1000
 
 
 @pytest.mark.parametrize(("width", "height"), [(390, 800), (1280, 800)])
