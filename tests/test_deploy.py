@@ -309,6 +309,7 @@ def test_the_review_overlay_is_held_to_the_code() -> None:
     )
 
 
+@pytest.mark.slow  # a real PostgreSQL and a polbot serve
 def test_the_review_overlays_settings_reach_a_real_postgresql(
     postgres: PostgresServer, tmp_path: Path
 ) -> None:

@@ -160,6 +160,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.slow  # two writer processes, each loading the de-identifier
 def test_two_writer_processes_give_one_report(database_url: str, kb: KnowledgeBase) -> None:
     # Both start at once: the schema is created by one of them, the other waits for it.
     writers = [

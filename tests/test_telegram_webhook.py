@@ -334,7 +334,7 @@ def test_mount_refuses_a_missing_or_malformed_setting_in_one_line(
 UPDATES = 500
 
 
-@pytest.mark.slow  # about 8 s: 500 questions through the real engine
+@pytest.mark.slow  # 2-5 s: 500 questions through the real engine
 async def test_500_updates_as_fast_as_the_server_takes_them_are_each_answered_once(
     api: FakeBotApi, telegram_handler: ObservedHandler, kb: KnowledgeBase
 ) -> None:
