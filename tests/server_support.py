@@ -6,6 +6,8 @@ import asyncio
 import functools
 import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -34,6 +36,29 @@ def real_parts() -> tuple[KnowledgeBase, Assistant]:
     """The bundled knowledge base and the real assistant over the real engine (built once)."""
     parts = Assembly(load_knowledge(KNOWLEDGE))
     return parts.kb, parts.assistant
+
+
+def knowledge_copy(tmp_path: Path) -> Path:
+    """A copy of the bundled knowledge base in ``tmp_path``, to edit under a running process."""
+    folder = tmp_path / "knowledge"
+    shutil.copytree(KNOWLEDGE, folder)
+    return folder
+
+
+def with_summary(folder: Path, page_id: str, summary: str) -> None:
+    """Replace the summary of ``page_id`` in its file, as an editor would."""
+    for path in folder.glob("*.yaml"):
+        text = path.read_text(encoding="utf-8")
+        match = re.search(
+            rf"- id: {page_id}\n(?:.*\n)*?    summary: (?:>-?\n(?:      .*\n)+|.*\n)", text
+        )
+        if match:
+            head = match[0][: match[0].index("    summary:")]
+            path.write_text(
+                text.replace(match[0], f"{head}    summary: {summary}\n"), encoding="utf-8"
+            )
+            return
+    raise AssertionError(f"no page {page_id}")
 
 
 def settings(**overrides: object) -> Settings:

@@ -71,13 +71,13 @@ def test_a_bug_at_start_up_is_a_traceback_not_a_setup_problem(
 ) -> None:
     """Only a setup error is exit status 2: a ValueError from a bug must not pass for one."""
     import polbot.runtime.logs
+    import polbot.runtime.reload
     import polbot.server.app
-    import polbot.server.runner
 
     def bug(*_args: object) -> None:
         raise ValueError("a bug, not a setting")
 
-    monkeypatch.setattr(polbot.server.runner, "ignore_hangups", lambda: None)
+    monkeypatch.setattr(polbot.runtime.reload, "ignore_hangups", lambda: None)
     monkeypatch.setattr(polbot.runtime.logs, "setup_logging", lambda _level: None)
     monkeypatch.setattr(polbot.server.app, "create_app", lambda _settings: None)
     monkeypatch.setattr(polbot.server.app, stage, bug)

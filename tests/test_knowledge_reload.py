@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import signal
 import threading
 import time
@@ -17,7 +16,7 @@ import pytest
 from dialogue_support import tiny_kb
 from polbot.dialogue import ButtonPress, TextMessage, plain
 from polbot.runtime.assembly import Assembly
-from server_support import KNOWLEDGE, polbot_serve, post_json, real_parts
+from server_support import knowledge_copy, polbot_serve, post_json, real_parts, with_summary
 
 pytestmark = pytest.mark.slow
 
@@ -26,32 +25,10 @@ PAGE_FILE = "home.yaml"  # the page "definitie" lives in the home menu's file
 OLD_SUMMARY_START = "Polarisatie"
 
 
-def knowledge_copy(tmp_path: Path) -> Path:
-    folder = tmp_path / "knowledge"
-    shutil.copytree(KNOWLEDGE, folder)
-    return folder
-
-
 def answer(url: str, question: str = QUESTION) -> str:
     status, body = post_json(url + "/api/chat", {"text": question})
     assert status == 200, body
     return body["replies"][0]["text"]
-
-
-def with_summary(folder: Path, page_id: str, summary: str) -> None:
-    """Replace the summary of ``page_id`` in its file, as an editor would."""
-    for path in folder.glob("*.yaml"):
-        text = path.read_text(encoding="utf-8")
-        match = re.search(
-            rf"- id: {page_id}\n(?:.*\n)*?    summary: (?:>-?\n(?:      .*\n)+|.*\n)", text
-        )
-        if match:
-            head = match[0][: match[0].index("    summary:")]
-            path.write_text(
-                text.replace(match[0], f"{head}    summary: {summary}\n"), encoding="utf-8"
-            )
-            return
-    raise AssertionError(f"no page {page_id}")
 
 
 def metrics(url: str) -> str:

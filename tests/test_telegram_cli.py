@@ -1,15 +1,20 @@
-"""``polbot telegram``: long polling with only a token set; a bad token is one line, exit 2."""
+"""``polbot telegram``: long polling with only a token set; a bad token is one line, exit 2;
+the knowledge base live, as in ``polbot serve``."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import sys
+import time
+from pathlib import Path
 
 import pytest
 
 from polbot.commands import main
+from server_support import knowledge_copy, with_summary
 from telegram_fake import FakeBotApi
 
 
@@ -47,27 +52,42 @@ def test_a_missing_or_malformed_setting_is_one_line_and_exit_status_2(
     assert not token or token not in err
 
 
-async def polbot(command: str, environment: dict[str, str]) -> asyncio.subprocess.Process:
+async def polbot(
+    command: str, environment: dict[str, str], *arguments: str
+) -> asyncio.subprocess.Process:
     """``polbot command`` in a process of its own, with exactly ``environment``."""
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
         "polbot",
         command,
+        *arguments,
         env=environment,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
     )
 
 
-async def polbot_telegram(api: FakeBotApi, token: str) -> asyncio.subprocess.Process:
+async def polbot_telegram(
+    api: FakeBotApi, token: str, *arguments: str
+) -> asyncio.subprocess.Process:
     environment = {
         **os.environ,
         "TELEGRAM_BOT_TOKEN": token,
         "TELEGRAM_API_BASE_URL": api.base_url,
         "NO_PROXY": "127.0.0.1",
     }
-    return await polbot("telegram", environment)
+    return await polbot("telegram", environment, *arguments)
+
+
+async def stop(api: FakeBotApi, process: asyncio.subprocess.Process) -> tuple[bytes, bytes]:
+    """SIGTERM, then the process's output once it ended."""
+    process.send_signal(signal.SIGTERM)
+    # The bot stops once its pending long poll (10 s) returns; Telegram would answer it by
+    # then, the fake does now.
+    await asyncio.sleep(0.2)
+    api.end_polls()
+    return await asyncio.wait_for(process.communicate(), 60)
 
 
 async def test_a_token_the_server_rejects_is_one_line_and_exit_status_2(api: FakeBotApi) -> None:
@@ -93,17 +113,70 @@ async def test_polbot_telegram_polls_answers_and_stops_cleanly_on_sigterm(
         api.push(api.message(5, "/start"))
         [sent] = await api.wait_for("sendMessage")
     finally:
-        process.send_signal(signal.SIGTERM)
-        # The bot stops once its pending long poll (10 s) returns; Telegram would answer it
-        # by then, the fake does now.
-        await asyncio.sleep(0.2)
-        api.end_polls()
-        out, err = await asyncio.wait_for(process.communicate(), 60)
+        out, err = await stop(api, process)
 
     assert process.returncode == 0, err.decode()
     assert sent.params["chat_id"] == 5
     assert b"Traceback" not in out + err
     assert api.token.encode() not in out + err, "the token (in every URL) is never logged"
+
+
+async def ask(api: FakeBotApi, text: str) -> str:
+    """The text of the first message the bot sends after ``text`` is asked."""
+    before = len(api.of("sendMessage"))
+    api.push(api.message(5, text))
+    return (await api.wait_for("sendMessage", count=before + 1))[before].params["text"]
+
+
+async def until_answered(api: FakeBotApi, question: str, part: str, timeout: float) -> float:
+    """Asks ``question`` until the answer holds ``part``; the seconds that took."""
+    start = time.monotonic()
+    while part not in await ask(api, question):
+        assert time.monotonic() - start < timeout, f"{part!r} not answered within {timeout} s"
+        await asyncio.sleep(0.1)
+    return time.monotonic() - start
+
+
+async def test_polbot_telegram_takes_an_edit_of_its_knowledge_base_without_a_restart(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    """Only polbot serve reloaded: a bot run by long polling answered from the knowledge base
+    it started with until it was restarted."""
+    question, new = "Wat is polarisatie?", "Vernieuwde samenvatting van de definitie."
+    folder = knowledge_copy(tmp_path)
+    process = await polbot_telegram(api, api.token, "--kb", str(folder))
+    try:
+        await api.wait_for("deleteWebhook", timeout=60)
+        assert new not in await ask(api, question)
+
+        with_summary(folder, "definitie", new)
+        took = await until_answered(api, question, new, timeout=5)
+        print(f"edit live after {took:.2f} s")
+
+        # A broken edit (a page without a title) is refused: the last good one answers on.
+        path = folder / "home.yaml"
+        path.write_text(
+            path.read_text("utf-8").replace("title: Definitie polarisatie", "titel: x", 1),
+            encoding="utf-8",
+        )
+        await asyncio.sleep(1.5)  # three looks at the folder
+        assert new in await ask(api, question)
+
+        process.send_signal(signal.SIGHUP)  # reloads (and is refused again); not an end
+        await asyncio.sleep(1.0)
+        assert process.returncode is None
+        assert new in await ask(api, question)
+    finally:
+        out, err = await stop(api, process)
+
+    assert process.returncode == 0, err.decode()
+    lines = [json.loads(line) for line in out.decode().splitlines() if line.startswith("{")]
+    reloads = [(line["event"], line["reason"]) for line in lines if "reason" in line]
+    assert ("knowledge reloaded", "file changed") in reloads
+    assert ("knowledge reload refused", "file changed") in reloads
+    assert ("knowledge reload refused", "SIGHUP") in reloads
+    assert [line for line in lines if line["level"] == "critical"] == []
+    assert b"Traceback" not in out + err
 
 
 @pytest.mark.parametrize(

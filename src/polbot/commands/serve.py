@@ -42,8 +42,8 @@ def serve(args: argparse.Namespace) -> int:
     """Run the server until SIGINT or SIGTERM; in-flight requests get to finish."""
     from polbot.errors import KnowledgeError, SetupError
     from polbot.runtime.logs import setup_logging
+    from polbot.runtime.reload import ignore_hangups
     from polbot.server.app import create_app, run
-    from polbot.server.runner import ignore_hangups
 
     # From the first moment: loading the knowledge base takes seconds.
     ignore_hangups()

@@ -1,7 +1,9 @@
 """``polbot telegram``: the bot by long polling, with nothing but ``TELEGRAM_BOT_TOKEN`` set.
 
 Polling needs no public address, so it suits a first try and small deployments; only one
-process may poll a bot. For more, run the webhook inside ``polbot serve``.
+process may poll a bot. For more, run the webhook inside ``polbot serve``. As there, the
+knowledge base is live: a change to its folder, or SIGHUP, reloads it without a restart
+(:mod:`polbot.runtime.reload`; a broken folder is refused and the old one goes on answering).
 """
 
 from __future__ import annotations
@@ -9,9 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+from contextlib import suppress
 
 from polbot.channels.telegram.settings import DEFAULT_API_BASE_URL
 from polbot.commands.options import add_kb_option
+from polbot.paths import default_knowledge_dir
 from polbot.runtime.assembly import Assembly
 from polbot.vocabulary import TELEGRAM_API_ENV, TELEGRAM_TOKEN_ENV
 
@@ -34,11 +38,27 @@ def telegram(args: argparse.Namespace) -> int:
         poll_until_signalled,
     )
     from polbot.runtime.logs import setup_logging
+    from polbot.runtime.reload import Reloader, ignore_hangups, reload_on_hangup
 
     token = check_token(os.environ.get(TELEGRAM_TOKEN_ENV))
     base_url = check_base_url(os.environ.get(TELEGRAM_API_ENV))
+    ignore_hangups()
     setup_logging("INFO")
-    handler = Assembly.load(args.kb).handler("telegram")
+    folder = args.kb or default_knowledge_dir()
+    parts = Assembly.load(folder)
+    handler = parts.handler("telegram")
     application = build_application(handler, token=token, base_url=base_url)
-    asyncio.run(poll_until_signalled(application, handler))
+    reloader = Reloader(folder, parts)
+
+    async def polling() -> None:
+        reload_on_hangup(asyncio.get_running_loop(), reloader)
+        watch = asyncio.create_task(reloader.watch(), name="polbot-knowledge-watch")
+        try:
+            await poll_until_signalled(application, handler)
+        finally:
+            watch.cancel()
+            with suppress(asyncio.CancelledError):
+                await watch
+
+    asyncio.run(polling())
     return 0

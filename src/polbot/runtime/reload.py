@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import time
 from pathlib import Path
 
@@ -131,3 +132,26 @@ def snapshot(folder: Path) -> Snapshot:
 
 RELOADER = web.AppKey("polbot.reloader", Reloader)
 """The app's reloader, for the runner's SIGHUP."""
+
+
+def ignore_hangups() -> None:
+    """Let SIGHUP pass without ending the process (while no event loop logs it): from the
+    first moment of a start, since loading the knowledge base takes a while."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+
+def reload_on_hangup(loop: asyncio.AbstractEventLoop, reloader: Reloader | None) -> None:
+    """Every SIGHUP to ``loop``'s process reloads with ``reloader``; without one it is a
+    warning and nothing else."""
+    reloads: set[asyncio.Task[bool]] = set()  # referenced until done
+
+    def hangup() -> None:
+        if reloader is None:
+            log.warning("SIGHUP ignored", extra={"reason": "nothing to reload"})
+            return
+        log.info("reloading", extra={"reason": "SIGHUP"})
+        task = loop.create_task(reloader.reload("SIGHUP"))
+        reloads.add(task)
+        task.add_done_callback(reloads.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, hangup)

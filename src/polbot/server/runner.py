@@ -44,7 +44,7 @@ from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
 from polbot.runtime.logs import AccessLogger
-from polbot.runtime.reload import RELOADER
+from polbot.runtime.reload import RELOADER, ignore_hangups, reload_on_hangup
 from polbot.runtime.shutdown import SHUTDOWN, Shutdown
 from polbot.server.config import Settings
 
@@ -368,11 +368,6 @@ def run(app: web.Application, settings: Settings) -> None:
     log.info("stopped")
 
 
-def ignore_hangups() -> None:
-    """Let SIGHUP pass without ending the process (while no event loop logs it)."""
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
-
-
 async def _serve_until_signalled(app: web.Application, settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     stop: asyncio.Future[int] = loop.create_future()
@@ -383,19 +378,7 @@ async def _serve_until_signalled(app: web.Application, settings: Settings) -> No
 
     for stopping in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(stopping, stop_on, stopping)
-    reloads: set[asyncio.Task[bool]] = set()  # referenced until done
-    reloader = app.get(RELOADER)
-
-    def hangup() -> None:
-        if reloader is None:
-            log.warning("SIGHUP ignored", extra={"reason": "nothing to reload"})
-            return
-        log.info("reloading", extra={"reason": "SIGHUP"})
-        task = loop.create_task(reloader.reload("SIGHUP"))
-        reloads.add(task)
-        task.add_done_callback(reloads.discard)
-
-    loop.add_signal_handler(signal.SIGHUP, hangup)
+    reload_on_hangup(loop, app.get(RELOADER))
     async with serving(app, settings) as listener:
         facts = app.get(START_FACTS, {})
         log.info("listening", extra={"host": settings.host, "port": listener.port, **facts})
