@@ -2,9 +2,9 @@
 
 They drive Debian's ``chromium-headless-shell``: the build Playwright itself runs for
 headless tests (Chromium's "old" headless mode, without the desktop browser around the
-page). The engine is the same Blink as ``chromium``'s; it starts and renders in a little over
-half the time (the 23 browser tests: 14 s instead of 24 s on the CI machine). ``make test``
-installs it; a module that imports this one is skipped, with the reason, where it is missing.
+page). The engine is the same Blink as ``chromium``'s; it starts and renders faster (the 23
+browser tests: 14-18 s instead of 24 s on a 2-core machine). ``make test`` installs it; a
+module that imports this one is skipped, with the reason, where it is missing.
 """
 
 from __future__ import annotations
