@@ -61,6 +61,17 @@ def with_summary(folder: Path, page_id: str, summary: str) -> None:
     raise AssertionError(f"no page {page_id}")
 
 
+def without_a_title(folder: Path) -> str:
+    """Break the page "definitie": its ``title`` key misspelt, as an editor might; the name
+    of the file that now does not load."""
+    path = folder / "home.yaml"  # the page lives in the home menu's file
+    good = path.read_text(encoding="utf-8")
+    broken = good.replace("title: Definitie polarisatie", "titel: Definitie polarisatie", 1)
+    assert broken != good
+    path.write_text(broken, encoding="utf-8")
+    return path.name
+
+
 def settings(**overrides: object) -> Settings:
     """Default settings on the bundled knowledge base, with ``overrides``."""
     return Settings(knowledge_dir=KNOWLEDGE, **overrides)  # type: ignore[arg-type]

@@ -16,12 +16,18 @@ import pytest
 from dialogue_support import tiny_kb
 from polbot.dialogue import ButtonPress, TextMessage, plain
 from polbot.runtime.assembly import Assembly
-from server_support import knowledge_copy, polbot_serve, post_json, real_parts, with_summary
+from server_support import (
+    knowledge_copy,
+    polbot_serve,
+    post_json,
+    real_parts,
+    with_summary,
+    without_a_title,
+)
 
 pytestmark = pytest.mark.slow
 
 QUESTION = "Wat is polarisatie?"
-PAGE_FILE = "home.yaml"  # the page "definitie" lives in the home menu's file
 OLD_SUMMARY_START = "Polarisatie"
 
 
@@ -68,11 +74,7 @@ def test_an_edit_is_live_within_two_seconds_and_a_broken_one_is_refused(tmp_path
         assert 'polbot_knowledge_reload_total{result="ok"} 1.0' in metrics(server.url)
 
         # A broken edit: a page loses its title. Refused, the last good one keeps serving.
-        path = folder / PAGE_FILE
-        good = path.read_text(encoding="utf-8")
-        broken = good.replace("title: Definitie polarisatie", "titel: Definitie polarisatie", 1)
-        assert broken != good
-        path.write_text(broken, encoding="utf-8")
+        page_file = without_a_title(folder)
         wait_for(lambda: 'result="invalid"} 1.0' in metrics(server.url), timeout=5.0)
         assert "Vernieuwde samenvatting" in answer(server.url)
         assert readyz(server.url) == 200
@@ -80,7 +82,7 @@ def test_an_edit_is_live_within_two_seconds_and_a_broken_one_is_refused(tmp_path
     lines = log_lines(server.output())
     (refused,) = [line for line in lines if line["event"] == "knowledge reload refused"]
     assert refused["level"] == "error"
-    assert any(re.search(rf"{PAGE_FILE}:\d+", problem) for problem in refused["problems"])
+    assert any(re.search(rf"{page_file}:\d+", problem) for problem in refused["problems"])
     assert any("titel" in problem for problem in refused["problems"])
     reloaded = [line for line in lines if line["event"] == "knowledge reloaded"]
     print("reload took", [line["duration_ms"] for line in reloaded], "ms")

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from polbot.commands import main
-from server_support import knowledge_copy, with_summary
+from server_support import knowledge_copy, with_summary, without_a_title
 from telegram_fake import FakeBotApi
 
 
@@ -154,11 +154,7 @@ async def test_polbot_telegram_takes_an_edit_of_its_knowledge_base_without_a_res
         print(f"edit live after {took:.2f} s")
 
         # A broken edit (a page without a title) is refused: the last good one answers on.
-        path = folder / "home.yaml"
-        path.write_text(
-            path.read_text("utf-8").replace("title: Definitie polarisatie", "titel: x", 1),
-            encoding="utf-8",
-        )
+        without_a_title(folder)
         await asyncio.sleep(1.5)  # three looks at the folder
         assert new in await ask(api, question)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-from contextlib import suppress
 
 from polbot.channels.telegram.settings import DEFAULT_API_BASE_URL
 from polbot.commands.options import add_kb_option
@@ -52,13 +51,8 @@ def telegram(args: argparse.Namespace) -> int:
 
     async def polling() -> None:
         reload_on_hangup(asyncio.get_running_loop(), reloader)
-        watch = asyncio.create_task(reloader.watch(), name="polbot-knowledge-watch")
-        try:
+        async with reloader.watching():
             await poll_until_signalled(application, handler)
-        finally:
-            watch.cancel()
-            with suppress(asyncio.CancelledError):
-                await watch
 
     asyncio.run(polling())
     return 0

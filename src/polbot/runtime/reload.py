@@ -23,6 +23,8 @@ import logging
 import os
 import signal
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from aiohttp import web
@@ -96,6 +98,16 @@ class Reloader:
             extra={"reason": reason, "pages": len(kb.pages), "duration_ms": elapsed_ms(start)},
         )
         return True
+
+    @asynccontextmanager
+    async def watching(self) -> AsyncIterator[None]:
+        """:meth:`watch` in a task of its own for as long as the ``async with`` block runs."""
+        task = asyncio.create_task(self.watch(), name="polbot-knowledge-watch")
+        try:
+            yield
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
 
     async def watch(self, interval: float = WATCH_INTERVAL) -> None:
         """Reload whenever the folder changes, until cancelled."""

@@ -167,10 +167,8 @@ def _watching(
     reloader: Reloader,
 ) -> Callable[[web.Application], AsyncIterator[None]]:
     async def watching(_app: web.Application) -> AsyncIterator[None]:
-        task = asyncio.create_task(reloader.watch(), name="polbot-knowledge-watch")
-        yield
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        async with reloader.watching():
+            yield
 
     return watching
 
